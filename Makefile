@@ -1,0 +1,50 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make run    set up and start the order manager (SQLite) with the ChannelAdvisor sandbox as demo cart
+#   make test   run the whole suite, on SQLite and then on PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/ordermanager
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres test-sandbox lint format bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/ordermanager serve --demo
+
+test: install lint test-sandbox test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test-sandbox: install
+	$(BIN)/pytest -m sandbox $(PYTEST_ARGS)
+
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest -m "not sandbox" $(PYTEST_ARGS)
+
+# The PostgreSQL pass never skips: when the server is down it fails and says so.
+test-postgres: install
+	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=5).close()" \
+	  || (echo "PostgreSQL is not reachable at $(PG_URL): start it (see .ci/run)"; exit 1)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sandbox" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

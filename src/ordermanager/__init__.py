@@ -1,0 +1,1 @@
+"""The order manager: status events, the stack and the carts it notifies."""

@@ -1,0 +1,3 @@
+from ordermanager.cli import main
+
+main()

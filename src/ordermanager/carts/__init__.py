@@ -1,0 +1,1 @@
+"""Shopping cart definitions and the connectors that talk to them."""

@@ -1,0 +1,16 @@
+"""Errors that reach the operator: every one names the field and the rule that was broken."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input, refused before anything changed.
+
+    `field` is the name the operator typed or saw (an option, a column, a parameter name);
+    `message` says the rule in the merchant's words.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q, Sum
+
+
+class CheckoutStatus(models.TextChoices):
+    # ChannelAdvisor's names, so an imported order reads the same here as in ChannelAdvisor.
+    NOT_VISITED = "NotVisited"
+    COMPLETED = "Completed"
+    VISITED = "Visited"
+    COMPLETED_AND_VISITED = "CompletedAndVisited"
+    DISABLED = "Disabled"
+    COMPLETED_OFFLINE = "CompletedOffline"
+    ON_HOLD = "OnHold"
+
+
+class PaymentStatus(models.TextChoices):
+    NOT_YET_SUBMITTED = "NotYetSubmitted"
+    CLEARED = "Cleared"
+    SUBMITTED = "Submitted"
+    FAILED = "Failed"
+    DEPOSITED = "Deposited"
+    REFUNDED = "Refunded"
+
+
+class ShippingStatus(models.TextChoices):
+    UNSHIPPED = "Unshipped"
+    PARTIALLY_SHIPPED = "PartiallyShipped"
+    SHIPPED = "Shipped"
+    PENDING_SHIPMENT = "PendingShipment"
+    CANCELED = "Canceled"
+    THIRD_PARTY_MANAGED = "ThirdPartyManaged"
+
+
+class Order(models.Model):
+    """An order. Its number (the primary key) is ours; the channel's and marketplace's IDs are kept apart."""
+
+    cart = models.ForeignKey("carts.Cart", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    channel_order_id = models.CharField(
+        max_length=64, blank=True, help_text="The cart's own order ID (ChannelAdvisor's ID)."
+    )
+    marketplace_order_id = models.CharField(
+        max_length=64, blank=True, help_text="The marketplace's order ID (ChannelAdvisor's SiteOrderID)."
+    )
+    site_name = models.CharField(max_length=64, blank=True)
+    profile_id = models.BigIntegerField(null=True, blank=True)
+    ordered_at = models.DateTimeField(null=True, blank=True)
+
+    buyer_name = models.CharField(max_length=200, blank=True)
+    buyer_email = models.CharField(max_length=254, blank=True)
+    ship_to_name = models.CharField(max_length=200, blank=True)
+    ship_to_company = models.CharField(max_length=200, blank=True)
+    ship_to_address1 = models.CharField(max_length=200, blank=True)
+    ship_to_address2 = models.CharField(max_length=200, blank=True)
+    ship_to_city = models.CharField(max_length=100, blank=True)
+    ship_to_state = models.CharField(max_length=100, blank=True)
+    ship_to_postal_code = models.CharField(max_length=32, blank=True)
+    ship_to_country = models.CharField(max_length=64, blank=True)
+    ship_to_phone = models.CharField(max_length=64, blank=True)
+    requested_shipping_carrier = models.CharField(max_length=64, blank=True)
+    requested_shipping_class = models.CharField(max_length=64, blank=True)
+
+    checkout_status = models.CharField(
+        max_length=32, choices=CheckoutStatus.choices, default=CheckoutStatus.COMPLETED
+    )
+    payment_status = models.CharField(
+        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NOT_YET_SUBMITTED
+    )
+    shipping_status = models.CharField(max_length=32, choices=ShippingStatus.choices, default=ShippingStatus.UNSHIPPED)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    status_label = models.CharField(max_length=50, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    on_hold = models.BooleanField(default=False)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    pick_list_printed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    expected_ship_date = models.DateField(null=True, blank=True)
+    actual_ship_date = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "channel_order_id"],
+                condition=~Q(channel_order_id=""),
+                name="one_order_per_channel_id",
+            )
+        ]
+        indexes = [models.Index(fields=["status_label"]), models.Index(fields=["shipping_status"])]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    channel_item_id = models.CharField(max_length=64, blank=True, help_text="The cart's ID for this line.")
+    sku = models.CharField(max_length=100)
+    title = models.CharField(max_length=300, blank=True)
+    quantity = models.PositiveIntegerField()
+    quantity_cancelled = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status_label = models.CharField(max_length=50, blank=True)
+    backordered = models.BooleanField(default=False)
+    drop_ship_supplier = models.CharField(max_length=100, blank=True)
+    expected_ship_date = models.DateField(null=True, blank=True)
+    actual_ship_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+    @property
+    def quantity_shipped(self) -> int:
+        """Derived from the packages, so it can never disagree with them."""
+        return self.shipment_lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+    @property
+    def quantity_open(self) -> int:
+        """What is still to ship: ordered, less cancelled, less shipped."""
+        return self.quantity - self.quantity_cancelled - self.quantity_shipped
+
+
+class Shipment(models.Model):
+    """A package: a carrier and class, a ship date, the items it carries and its tracking numbers."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=64)
+    shipping_class = models.CharField(max_length=64, blank=True)
+    shipped_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Filled by the stack controller once the cart has the shipment.
+    delivered_to_cart_at = models.DateTimeField(null=True, blank=True)
+    cart_fulfillment_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"Package {self.pk} of order {self.order_id}"
+
+    @property
+    def seller_fulfillment_id(self) -> str:
+        """Stable per package; digits only, because Amazon accepts only integers there."""
+        return str(self.pk)
+
+
+class ShipmentItem(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shipment", "order_item"], name="one_line_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.order_item.sku} x{self.quantity}"
+
+
+class TrackingNumber(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_numbers")
+    # Repeated from the shipment so the database itself refuses a duplicate on one order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_numbers")
+    number = models.CharField(max_length=64)
+    processed = models.BooleanField(default=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order")]
+        indexes = [models.Index(fields=["processed", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TimelineEntry(models.Model):
+    """One line of an order's history. Append-only: it is never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        ACTION = "action"
+        EVENT = "event"
+        LABEL = "label"
+        TRACKING = "tracking"
+        UPDATE_QUEUED = "update_queued"
+        UPDATE_WITHHELD = "update_withheld"
+        DELIVERY = "delivery"
+        OPERATOR = "operator"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["order", "id"])]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("timeline entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN201
+        raise ValueError("timeline entries are append-only")

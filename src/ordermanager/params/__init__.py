@@ -1,0 +1,1 @@
+"""System parameters: named, typed settings in groups, overridable per cart."""

@@ -1,0 +1,126 @@
+"""The catalogue of system parameters, defined in code.
+
+Values are stored as text and parsed by the parameter's kind, so the operator types what the
+original product shows ("True", "7") and a bad value is refused with the rule it broke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ordermanager.errors import InputError
+
+GROUPS = ("Program", "Shipping", "Order", "Email", "Inventory", "ChannelAdvisor", "Stack")
+
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    group: str
+    kind: type  # bool, int or str
+    default: Any
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    per_cart: bool = True
+
+    def parse(self, raw: str) -> Any:
+        """Turn the operator's text into a value, or say which rule it broke."""
+        text = str(raw).strip()
+        if self.kind is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise InputError(self.name, f"must be True or False, not {text!r}")
+        if self.kind is int:
+            try:
+                value = int(text)
+            except ValueError:
+                raise InputError(self.name, f"must be a whole number, not {text!r}") from None
+            if self.minimum is not None and value < self.minimum:
+                raise InputError(self.name, f"must be at least {self.minimum}, not {value}")
+            if self.maximum is not None and value > self.maximum:
+                raise InputError(self.name, f"must be at most {self.maximum}, not {value}")
+            return value
+        if len(text) > 255:
+            raise InputError(self.name, "must be at most 255 characters")
+        return text
+
+    def render(self, value: Any) -> str:
+        if self.kind is bool:
+            return "True" if value else "False"
+        return str(value)
+
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        Parameter(
+            "UseStatusUpdates",
+            "Program",
+            bool,
+            False,
+            "Turns on status events. When False no event sets a label and nothing is sent to any cart.",
+        ),
+        Parameter(
+            "SynchQOH",
+            "Program",
+            bool,
+            False,
+            "Sends stock levels to every cart that has Synchronize Inventory ticked.",
+        ),
+        Parameter(
+            "TrackImportSetActualShipDate",
+            "Shipping",
+            bool,
+            True,
+            "When a tracking number is processed, also set the actual ship date of the items in its "
+            "package (and of the order once every item has one), firing the ship-date events.",
+        ),
+        Parameter(
+            "SetActualShipDate",
+            "Shipping",
+            bool,
+            False,
+            "Set the actual ship date when the pick list is printed. A ship-date event that sets the "
+            "same label as the tracking event then leaves the tracking event no label to change, so "
+            "no status update is sent: keep this False for ChannelAdvisor.",
+        ),
+        Parameter(
+            "TrackingLookbackDays",
+            "Shipping",
+            int,
+            7,
+            "Process Tracking Numbers looks back this many days for unprocessed tracking numbers.",
+            minimum=1,
+            maximum=365,
+            per_cart=False,
+        ),
+    ]
+}
+
+
+def get_definition(name: str) -> Parameter:
+    """Find a parameter by its exact name, case-insensitively, as the operator may type it."""
+    if name in PARAMETERS:
+        return PARAMETERS[name]
+    for key, definition in PARAMETERS.items():
+        if key.lower() == name.lower():
+            return definition
+    raise InputError("parameter", f"there is no system parameter named {name!r}")
+
+
+def sync_parameter_rows(**_: Any) -> None:
+    """Keep one row per parameter, so the admin lists every one with its group and description."""
+    from ordermanager.params.models import SystemParameter
+
+    for definition in PARAMETERS.values():
+        SystemParameter.objects.update_or_create(
+            name=definition.name,
+            defaults={"group": definition.group, "description": definition.description},
+        )

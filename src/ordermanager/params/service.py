@@ -1,0 +1,62 @@
+"""Reading and changing system parameters: the only door to their values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from ordermanager.errors import InputError
+from ordermanager.params.models import CartParameter, SystemParameter
+from ordermanager.params.registry import PARAMETERS, Parameter, get_definition
+
+if TYPE_CHECKING:
+    from ordermanager.carts.models import Cart
+
+
+def get(name: str, cart: Cart | None = None) -> Any:
+    """The value in force: the cart's override, else the global value, else the default."""
+    definition = PARAMETERS[name]
+    if cart is not None and definition.per_cart:
+        override = CartParameter.objects.filter(cart=cart, name=name).values_list("value", flat=True).first()
+        if override is not None:
+            return definition.parse(override)
+    stored = SystemParameter.objects.filter(name=name).values_list("value", flat=True).first()
+    return definition.default if stored is None else definition.parse(stored)
+
+
+def search(part: str = "", group: str | None = None) -> list[Parameter]:
+    """Parameters whose name contains `part` (any case), optionally in one group."""
+    found = [p for p in PARAMETERS.values() if part.lower() in p.name.lower()]
+    if group:
+        found = [p for p in found if p.group.lower() == group.lower()]
+    return sorted(found, key=lambda p: (p.group, p.name))
+
+
+@transaction.atomic
+def set_parameter(name: str, raw: str, cart: Cart | None = None) -> tuple[Parameter, Any]:
+    """Set the global value, or the cart's override when a cart is given."""
+    definition = get_definition(name)
+    value = definition.parse(raw)
+    text = definition.render(value)
+    if cart is None:
+        SystemParameter.objects.update_or_create(
+            name=definition.name,
+            defaults={"value": text, "group": definition.group, "description": definition.description},
+        )
+    else:
+        if not definition.per_cart:
+            raise InputError(definition.name, "applies to the whole order manager and cannot be set per cart")
+        CartParameter.objects.update_or_create(cart=cart, name=definition.name, defaults={"value": text})
+    return definition, value
+
+
+@transaction.atomic
+def reset_parameter(name: str, cart: Cart | None = None) -> Parameter:
+    """Remove a cart's override, or return the global value to the built-in default."""
+    definition = get_definition(name)
+    if cart is None:
+        SystemParameter.objects.filter(name=definition.name).update(value=None)
+    else:
+        CartParameter.objects.filter(cart=cart, name=definition.name).delete()
+    return definition

@@ -1,0 +1,1 @@
+"""The stack: the persistent outgoing queue, and the stack controller that delivers it."""

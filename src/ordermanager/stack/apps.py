@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StackConfig(AppConfig):
+    name = "ordermanager.stack"
+    label = "stack"
+    verbose_name = "The stack"

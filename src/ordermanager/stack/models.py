@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    STATUS_UPDATE = "status_update", "Status update"
+    INVENTORY_UPDATE = "inventory_update", "Inventory update"
+    EMAIL = "email", "E-mail"
+
+
+class State(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "In flight"
+    SENT = "sent", "Sent"
+    RETRY = "retry", "Waiting to retry"
+    PROBLEM = "problem", "Problem"
+    CLEARED = "cleared", "Cleared"
+
+
+# A new change is folded into a record in one of these states; a record in flight already carries
+# older data, so a change made meanwhile gets a record of its own.
+OPEN_STATES = (State.PENDING, State.RETRY)
+
+
+class StackRecord(models.Model):
+    """One outgoing post. It names what to send; the payload is built from current data at send time."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    cart = models.ForeignKey("carts.Cart", on_delete=models.CASCADE, related_name="stack_records")
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="stack_records"
+    )
+    coalesce_key = models.CharField(max_length=200)
+    # What asked for the post (event ids, SKUs): never secrets, never a copy of cart settings.
+    reasons = models.JSONField(default=list, blank=True)
+    coalesced = models.PositiveIntegerField(default=0, help_text="Changes folded into this record.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    fix_hint = models.TextField(blank=True)
+    last_response = models.TextField(blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coalesce_key"],
+                condition=Q(state__in=["pending", "retry"]),
+                name="one_open_record_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["cart", "state", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_state_display()})"

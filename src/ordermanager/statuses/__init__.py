@@ -1,0 +1,1 @@
+"""Status labels, the fixed catalogue of status events, event rules and the engine that fires them."""
