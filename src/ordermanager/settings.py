@@ -26,9 +26,7 @@ ENCRYPTION_KEY = os.environ.get("ORDERMANAGER_ENCRYPTION_KEY") or keys.load_or_c
 
 DEBUG = os.environ.get("ORDERMANAGER_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ORDERMANAGER_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("ORDERMANAGER_CSRF_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ORDERMANAGER_CSRF_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +105,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve the admin's files straight from the installed apps: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -117,11 +117,30 @@ class NewItem:
 
 ORDER_FIELDS = frozenset(
     {
-        "channel_order_id", "marketplace_order_id", "site_name", "profile_id", "ordered_at", "buyer_name",
-        "buyer_email", "ship_to_name", "ship_to_company", "ship_to_address1", "ship_to_address2",
-        "ship_to_city", "ship_to_state", "ship_to_postal_code", "ship_to_country", "ship_to_phone",
-        "requested_shipping_carrier", "requested_shipping_class", "checkout_status", "payment_status",
-        "shipping_status", "total", "amount_paid", "expected_ship_date",
+        "channel_order_id",
+        "marketplace_order_id",
+        "site_name",
+        "profile_id",
+        "ordered_at",
+        "buyer_name",
+        "buyer_email",
+        "ship_to_name",
+        "ship_to_company",
+        "ship_to_address1",
+        "ship_to_address2",
+        "ship_to_city",
+        "ship_to_state",
+        "ship_to_postal_code",
+        "ship_to_country",
+        "ship_to_phone",
+        "requested_shipping_carrier",
+        "requested_shipping_class",
+        "checkout_status",
+        "payment_status",
+        "shipping_status",
+        "total",
+        "amount_paid",
+        "expected_ship_date",
     }
 )
 
@@ -150,7 +169,11 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     order = Order.objects.create(cart=cart, **fields)
     OrderItem.objects.bulk_create(
         OrderItem(
-            order=order, sku=i.sku.strip(), title=i.title, quantity=i.quantity, unit_price=i.unit_price,
+            order=order,
+            sku=i.sku.strip(),
+            title=i.title,
+            quantity=i.quantity,
+            unit_price=i.unit_price,
             channel_item_id=i.channel_item_id,
         )
         for i in items
@@ -167,7 +190,11 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
     _check_open(order)
     _check_new_item(item)
     line = OrderItem.objects.create(
-        order=order, sku=item.sku.strip(), title=item.title, quantity=item.quantity, unit_price=item.unit_price,
+        order=order,
+        sku=item.sku.strip(),
+        title=item.title,
+        quantity=item.quantity,
+        unit_price=item.unit_price,
         channel_item_id=item.channel_item_id,
     )
     record(order, Kind.ACTION, f"Item {line.sku} x{line.quantity} added", actor)
@@ -188,7 +215,9 @@ def change_item(
         check_quantity(quantity)
         floor = line.quantity_shipped + line.quantity_cancelled
         if quantity < floor:
-            raise InputError("quantity", f"{line.sku} has {floor} shipped or cancelled; the quantity cannot go below it")
+            raise InputError(
+                "quantity", f"{line.sku} has {floor} shipped or cancelled; the quantity cannot go below it"
+            )
         changes.append(f"quantity {line.quantity} → {quantity}")
         line.quantity = quantity
     if title is not None:
@@ -349,7 +378,9 @@ def _apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem],
         for item in items:
             item.actual_ship_date = date
             item.save(update_fields=["actual_ship_date"])
-        record(order, Kind.ACTION, f"Actual ship date of {', '.join(i.sku for i in items)} set to {date} ({why})", actor)
+        record(
+            order, Kind.ACTION, f"Actual ship date of {', '.join(i.sku for i in items)} set to {date} ({why})", actor
+        )
         fire(order, "ItemSetActualShipDate", actor=actor, items=items)
     live = [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
     if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
@@ -393,23 +424,32 @@ def clean_tracking_number(number: str) -> str:
     return text
 
 
-def _package_lines(order: Order, lines: Sequence[tuple[int | str, int]] | None) -> list[tuple[OrderItem, int]]:
+def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] | None) -> list[tuple[OrderItem, int]]:
     """Which items, and how many of each, go in a new package. None means everything still open."""
     if lines is None:
         chosen = [(i, i.quantity_open) for i in order.items.all() if i.quantity_open > 0]
         if not chosen:
-            raise InputError("item", f"every item of order {order.pk} has shipped or been cancelled; "
-                                     "add the number to an existing package instead")
+            raise InputError(
+                "item",
+                f"every item of order {order.pk} has shipped or been cancelled; "
+                "add the number to an existing package instead",
+            )
         return chosen
     if not lines:
         raise InputError("item", "give at least one item, or none for everything still open")
     wanted: dict[int, tuple[OrderItem, int]] = {}
     for ref, quantity in lines:
         item = get_item(order, ref)
+        if quantity is None:  # the whole open quantity of that item
+            quantity = item.quantity_open
+            if quantity == 0:
+                raise InputError("item", f"{item.sku} has nothing left to ship")
         check_quantity(quantity)
         total = quantity + wanted.get(item.pk, (item, 0))[1]
         if total > item.quantity_open:
-            raise InputError("quantity", f"{item.sku} has {item.quantity_open} left to ship; {total} cannot go in a package")
+            raise InputError(
+                "quantity", f"{item.sku} has {item.quantity_open} left to ship; {total} cannot go in a package"
+            )
         wanted[item.pk] = (item, total)
     return list(wanted.values())
 
@@ -423,7 +463,7 @@ def add_tracking_number(
     carrier: str = "",
     shipping_class: str = "",
     shipped_at: dt.datetime | None = None,
-    items: Sequence[tuple[int | str, int]] | None = None,
+    items: Sequence[tuple[int | str, int | None]] | None = None,
     package: int | None = None,
     process: bool = True,
 ) -> TrackingNumber:
@@ -455,11 +495,22 @@ def add_tracking_number(
         )
         ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
         listing = ", ".join(f"{i.sku} x{q}" for i, q in contents)
-        record(order, Kind.TRACKING, f"Package {shipment.pk} ({carrier} {shipping_class}) holds {listing}".replace("  ", " "),
-               actor, package=shipment.pk)
+        record(
+            order,
+            Kind.TRACKING,
+            f"Package {shipment.pk} ({carrier} {shipping_class}) holds {listing}".replace("  ", " "),
+            actor,
+            package=shipment.pk,
+        )
     tracking = TrackingNumber.objects.create(shipment=shipment, order=order, number=number)
-    record(order, Kind.TRACKING, f"Tracking number {number} added to package {shipment.pk}", actor,
-           package=shipment.pk, tracking_number=number)
+    record(
+        order,
+        Kind.TRACKING,
+        f"Tracking number {number} added to package {shipment.pk}",
+        actor,
+        package=shipment.pk,
+        tracking_number=number,
+    )
     _refresh_shipping_status(order, actor)
     if process:
         _process_tracking_number(order, tracking, actor)
@@ -481,7 +532,8 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
     first_of_package = not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
     if first_of_package:
         completed = [
-            i for i in items
+            i
+            for i in items
             if i.quantity_open == 0 and i.shipment_lines.aggregate(last=Max("shipment_id"))["last"] == shipment.pk
         ]
         if completed:
@@ -661,7 +713,9 @@ def return_item(order: Order | int, item: int | str, quantity: int, *, actor: st
     check_quantity(quantity)
     returnable = line.quantity_shipped - line.quantity_returned
     if quantity > returnable:
-        raise InputError("quantity", f"{line.sku} has {returnable} shipped and not returned; {quantity} cannot be returned")
+        raise InputError(
+            "quantity", f"{line.sku} has {returnable} shipped and not returned; {quantity} cannot be returned"
+        )
     line.quantity_returned += quantity
     line.save(update_fields=["quantity_returned"])
     record(order, Kind.ACTION, f"{quantity} of {line.sku} returned", actor)

@@ -61,9 +61,7 @@ class Order(models.Model):
     requested_shipping_carrier = models.CharField(max_length=64, blank=True)
     requested_shipping_class = models.CharField(max_length=64, blank=True)
 
-    checkout_status = models.CharField(
-        max_length=32, choices=CheckoutStatus.choices, default=CheckoutStatus.COMPLETED
-    )
+    checkout_status = models.CharField(max_length=32, choices=CheckoutStatus.choices, default=CheckoutStatus.COMPLETED)
     payment_status = models.CharField(
         max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NOT_YET_SUBMITTED
     )
@@ -217,5 +215,5 @@ class TimelineEntry(models.Model):
             raise ValueError("timeline entries are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN201
+    def delete(self, *args, **kwargs):
         raise ValueError("timeline entries are append-only")

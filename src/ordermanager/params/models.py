@@ -11,7 +11,7 @@ class SystemParameter(models.Model):
     name = models.CharField(max_length=64, primary_key=True)
     group = models.CharField(max_length=32, choices=[(g, g) for g in GROUPS])
     description = models.TextField(blank=True)
-    value = models.CharField(max_length=255, null=True, blank=True)
+    value = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["group", "name"]
@@ -23,8 +23,8 @@ class SystemParameter(models.Model):
     def effective_value(self) -> str:
         definition = PARAMETERS.get(self.name)
         if definition is None:
-            return self.value or ""
-        return self.value if self.value is not None else definition.render(definition.default)
+            return self.value
+        return self.value if self.value else definition.render(definition.default)
 
 
 class CartParameter(models.Model):

@@ -22,7 +22,7 @@ def get(name: str, cart: Cart | None = None) -> Any:
         if override is not None:
             return definition.parse(override)
     stored = SystemParameter.objects.filter(name=name).values_list("value", flat=True).first()
-    return definition.default if stored is None else definition.parse(stored)
+    return definition.parse(stored) if stored else definition.default
 
 
 def search(part: str = "", group: str | None = None) -> list[Parameter]:
@@ -56,7 +56,7 @@ def reset_parameter(name: str, cart: Cart | None = None) -> Parameter:
     """Remove a cart's override, or return the global value to the built-in default."""
     definition = get_definition(name)
     if cart is None:
-        SystemParameter.objects.filter(name=definition.name).update(value=None)
+        SystemParameter.objects.filter(name=definition.name).update(value="")
     else:
         CartParameter.objects.filter(cart=cart, name=definition.name).delete()
     return definition

@@ -33,8 +33,13 @@ def enqueue(kind: str, cart: Cart, key: str, reason: str, order: Order | None = 
         try:
             with transaction.atomic():
                 return StackRecord.objects.create(
-                    kind=kind, cart=cart, order=order, coalesce_key=key, reasons=[reason],
-                    state=State.PENDING, next_attempt_at=timezone.now(),
+                    kind=kind,
+                    cart=cart,
+                    order=order,
+                    coalesce_key=key,
+                    reasons=[reason],
+                    state=State.PENDING,
+                    next_attempt_at=timezone.now(),
                 )
         except IntegrityError:
             continue  # another writer opened the record meanwhile: fold into it

@@ -31,16 +31,31 @@ def fire(order: Order, event_id: str, *, actor: str, items: Iterable[OrderItem] 
     if rule.order_label and order.status_label != rule.order_label.name:
         old, order.status_label = order.status_label, rule.order_label.name
         order.save(update_fields=["status_label", "updated_at"])
-        record(order, Kind.LABEL, f"Order status: {old or '(none)'} → {order.status_label}", actor,
-               event=event.id, old=old, new=order.status_label)
+        record(
+            order,
+            Kind.LABEL,
+            f"Order status: {old or '(none)'} → {order.status_label}",
+            actor,
+            event=event.id,
+            old=old,
+            new=order.status_label,
+        )
         changed = True
     if rule.item_label:
         for item in order.items.all() if items is None else items:
             if item.status_label != rule.item_label.name:
                 old, item.status_label = item.status_label, rule.item_label.name
                 item.save(update_fields=["status_label"])
-                record(order, Kind.LABEL, f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
-                       actor, event=event.id, item=item.pk, old=old, new=item.status_label)
+                record(
+                    order,
+                    Kind.LABEL,
+                    f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
+                    actor,
+                    event=event.id,
+                    item=item.pk,
+                    old=old,
+                    new=item.status_label,
+                )
                 changed = True
     return _notify_cart(order, rule, changed, actor)
 
@@ -51,23 +66,42 @@ def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str) -> bo
     if not rule.notify_cart or cart is None:
         return False
     if not cart.takes_status_updates:
-        record(order, Kind.UPDATE_WITHHELD,
-               f"No status update: Notify Cart is ticked for {event.id}, but cart {cart.store_name} does not "
-               "take status updates (inactive, Send Status to Web unticked, or not supported by its type)",
-               actor, event=event.id)
+        record(
+            order,
+            Kind.UPDATE_WITHHELD,
+            f"No status update: Notify Cart is ticked for {event.id}, but cart {cart.store_name} does not "
+            "take status updates (inactive, Send Status to Web unticked, or not supported by its type)",
+            actor,
+            event=event.id,
+        )
         return False
     if not changed:
-        record(order, Kind.UPDATE_WITHHELD,
-               f"No status update: {event.id} changed no label (an update is sent only when a label changes; "
-               "check that no earlier event sets the same labels)", actor, event=event.id)
+        record(
+            order,
+            Kind.UPDATE_WITHHELD,
+            f"No status update: {event.id} changed no label (an update is sent only when a label changes; "
+            "check that no earlier event sets the same labels)",
+            actor,
+            event=event.id,
+        )
         return False
     if cart.needs_tracking_for_status_updates and not event.carries_tracking:
-        record(order, Kind.UPDATE_WITHHELD,
-               f"No status update to {cart.store_name}: {event.id} may fire without a tracking number, and "
-               f"{cart.type.label} needs tracking with every update. Tick Notify Cart on {TRACKING_EVENT} instead.",
-               actor, event=event.id)
+        record(
+            order,
+            Kind.UPDATE_WITHHELD,
+            f"No status update to {cart.store_name}: {event.id} may fire without a tracking number, and "
+            f"{cart.type.label} needs tracking with every update. Tick Notify Cart on {TRACKING_EVENT} instead.",
+            actor,
+            event=event.id,
+        )
         return False
     stacked = enqueue_status_update(order, event.id)
-    record(order, Kind.UPDATE_QUEUED, f"Status update for {cart.store_name} queued on the stack (record {stacked.pk})",
-           actor, event=event.id, stack_record=stacked.pk)
+    record(
+        order,
+        Kind.UPDATE_QUEUED,
+        f"Status update for {cart.store_name} queued on the stack (record {stacked.pk})",
+        actor,
+        event=event.id,
+        stack_record=stacked.pk,
+    )
     return True

@@ -44,5 +44,5 @@ class EventRule(models.Model):
         return self.event
 
     @property
-    def definition(self):  # noqa: ANN201 - the catalogue entry
+    def definition(self):
         return EVENTS[self.event]

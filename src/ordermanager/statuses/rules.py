@@ -29,7 +29,9 @@ def clean_label_name(name: str) -> str:
 def get_label(name: str) -> StatusLabel:
     label = StatusLabel.objects.filter(name=clean_label_name(name)).first()
     if label is None:
-        raise InputError("label", f"there is no status label {name.strip()!r}; add it first (`ordermanager labels add`)")
+        raise InputError(
+            "label", f"there is no status label {name.strip()!r}; add it first (`ordermanager labels add`)"
+        )
     return label
 
 

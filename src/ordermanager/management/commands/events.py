@@ -1,0 +1,75 @@
+"""`ordermanager events`: the status event catalogue and the Status Change Events grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordermanager.management.base import ProductCommand
+from ordermanager.statuses import rules
+from ordermanager.statuses.catalogue import EVENTS, get_event
+from ordermanager.statuses.models import EventRule
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+class Command(ProductCommand):
+    help = "Status events: the grid of labels and Notify Cart, and Load Default Status Events."
+
+    def add_subcommands(self) -> None:
+        self.sub("list", "Show the Status Change Events grid.")
+        show = self.sub("show", "Show one event: when it occurs, its scope, and its rule.")
+        show.add_argument("event")
+        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.")
+        set_.add_argument("event")
+        set_.add_argument("--item-label", help="the Item Status label")
+        set_.add_argument("--order-label", help="the Order Status label")
+        set_.add_argument("--notify-cart", choices=["on", "off"], help="tick or untick Notify Cart")
+        defaults = self.sub("load-defaults", "Load Default Status Events (only fills rules left empty).")
+        defaults.add_argument("--reset", action="store_true", help="return every rule to its default")
+
+    def do_list(self, **_: Any) -> None:
+        grid = {r.event: r for r in EventRule.objects.select_related("item_label", "order_label")}
+        self.stdout.write(f"{'Event':<26} {'Scope':<6} {'Item Status':<20} {'Order Status':<20} Notify Cart")
+        for event in EVENTS.values():
+            rule = grid.get(event.id)
+            item = rule.item_label.name if rule and rule.item_label else ""
+            order = rule.order_label.name if rule and rule.order_label else ""
+            notify = "yes" if rule and rule.notify_cart else ""
+            self.stdout.write(f"{event.id:<26} {event.scope:<6} {item:<20} {order:<20} {notify}")
+
+    def do_show(self, event: str, **_: Any) -> None:
+        definition = get_event(event)
+        rule = EventRule.objects.select_related("item_label", "order_label").filter(event=definition.id).first()
+        self.stdout.write(f"{definition.id}: {definition.name} ({definition.scope} event)")
+        self.stdout.write(f"Occurs when: {definition.occurs_when}")
+        self.stdout.write(f"Always carries tracking: {'yes' if definition.carries_tracking else 'no'}")
+        if rule:
+            self.stdout.write(f"Item Status: {rule.item_label or '-'}")
+            self.stdout.write(f"Order Status: {rule.order_label or '-'}")
+            self.stdout.write(f"Notify Cart: {'yes' if rule.notify_cart else 'no'}")
+
+    def do_set(
+        self, event: str, item_label: str | None, order_label: str | None, notify_cart: str | None, **_: Any
+    ) -> None:
+        changes: dict[str, Any] = {"notify_cart": _flag(notify_cart)}
+        if item_label is not None:
+            changes["item_label"] = item_label
+        if order_label is not None:
+            changes["order_label"] = order_label
+        result = rules.set_event_rule(event, **changes)
+        rule = result.rule
+        self.stdout.write(
+            f"{rule.event}: Item Status {rule.item_label or '-'}, Order Status {rule.order_label or '-'}, "
+            f"Notify Cart {'yes' if rule.notify_cart else 'no'}"
+        )
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
+
+    def do_load_defaults(self, reset: bool, **_: Any) -> None:
+        loaded = rules.load_default_status_events(reset=reset)
+        self.stdout.write(
+            f"Default status events loaded: {len(loaded.labels_added)} label(s) added, "
+            f"{len(loaded.rules_set)} rule(s) set."
+        )

@@ -1,0 +1,69 @@
+"""`ordermanager tracking`: add tracking numbers and Process Tracking Numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordermanager.errors import InputError
+from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
+from ordermanager.orders import actions
+from ordermanager.orders.models import TrackingNumber
+
+
+def parse_package_item(text: str) -> tuple[str, int | None]:
+    """SKU or SKU:QTY; without a quantity, the item's whole open quantity."""
+    sku, _, qty = text.partition(":")
+    if not sku:
+        raise InputError("item", f"write an item as SKU or SKU:QUANTITY, not {text!r}")
+    return sku, parse_int("quantity", qty) if qty else None
+
+
+class Command(ProductCommand):
+    help = "Tracking numbers: add one (to a new package or an existing one), list, and Process Tracking Numbers."
+
+    def add_subcommands(self) -> None:
+        add = self.sub("add", "Add a tracking number to an order.")
+        add.add_argument("order", help="the order number")
+        add.add_argument("number", help="the tracking number")
+        add.add_argument("--carrier", default="", help="carrier of a new package, e.g. UPS")
+        add.add_argument("--class", dest="shipping_class", default="", help="class/service, e.g. Ground")
+        add.add_argument("--ship-date", help="when the package shipped (date or ISO date-time); default now")
+        add.add_argument("--item", action="append", help="SKU[:QTY] in the new package; default all that is open")
+        add.add_argument("--package", help="add the number to this existing package instead")
+        add.add_argument("--no-process", action="store_true", help="leave it for Process Tracking Numbers")
+        self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
+        listing = self.sub("list", "List tracking numbers.")
+        listing.add_argument("--unprocessed", action="store_true")
+
+    def do_add(self, order: str, number: str, **o: Any) -> None:
+        before = self.last_timeline_id(order)
+        tracking = actions.add_tracking_number(
+            order,
+            number,
+            actor=self.actor,
+            carrier=o["carrier"],
+            shipping_class=o["shipping_class"],
+            shipped_at=parse_datetime("ship_date", o["ship_date"]) if o["ship_date"] else None,
+            items=[parse_package_item(text) for text in o["item"]] if o["item"] else None,
+            package=parse_int("package", o["package"]) if o["package"] else None,
+            process=not o["no_process"],
+        )
+        self.stdout.write(f"Tracking number {tracking.number} added to order {tracking.order_id}.")
+        self.show_new_timeline(tracking.order, before)
+
+    def do_process(self, **_: Any) -> None:
+        report = actions.process_tracking_numbers(actor=self.actor)
+        self.stdout.write(f"Processed {len(report.processed)} tracking number(s).")
+        if report.too_old:
+            self.stdout.write(
+                f"{report.too_old} unprocessed tracking number(s) are older than {report.lookback_days} days "
+                "(TrackingLookbackDays) and were left alone."
+            )
+
+    def do_list(self, unprocessed: bool, **_: Any) -> None:
+        query = TrackingNumber.objects.select_related("shipment").order_by("id")
+        if unprocessed:
+            query = query.filter(processed=False)
+        for t in query:
+            state = "processed" if t.processed else "unprocessed"
+            self.stdout.write(f"order {t.order_id}  package {t.shipment_id}  {t.number}  {t.shipment.carrier}  {state}")
