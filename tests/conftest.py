@@ -24,12 +24,14 @@ def status_updates(db: None) -> None:
 
 @pytest.fixture
 def ca_cart(db: None) -> Cart:
-    return carts.add_cart("Channel Store", "channeladvisor")
+    return carts.add_cart(
+        "Channel Store", "channeladvisor", account_id="11111111-2222-3333-4444-555555555555", profile_id=12345678
+    )
 
 
 @pytest.fixture
 def generic_cart(db: None) -> Cart:
-    return carts.add_cart("Web Store", "generic")
+    return carts.add_cart("Web Store", "generic", script_url="http://127.0.0.1:9/seom.php")
 
 
 def new_order(cart: Cart | None = None, *skus_and_quantities: tuple[str, int], **fields: object) -> Order:

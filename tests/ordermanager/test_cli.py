@@ -14,6 +14,9 @@ from ordermanager.orders.models import Order
 from ordermanager.stack.models import StackRecord
 from ordermanager.statuses.models import EventRule, StatusLabel
 
+WEB = ("--script-url", "http://127.0.0.1:9/seom.php")
+CA_IDS = ("--account-id", "11111111-2222-3333-4444-555555555555", "--profile-id", "12345678")
+
 
 def run(*args: str) -> str:
     out, err = io.StringIO(), io.StringIO()
@@ -32,7 +35,7 @@ def refused(*args: str) -> str:
 def test_the_whole_flow_can_be_scripted():
     run("events", "load-defaults")
     run("params", "set", "usestatusupdates", "yes")
-    run("carts", "add", "CA Store", "--type", "channeladvisor")
+    run("carts", "add", "CA Store", "--type", "channeladvisor", *CA_IDS)
     created = run("order", "create", "--cart", "CA Store", "--channel-order-id", "77", "--item", "SKU-1:2:5.00:Mug")
     number = str(Order.objects.get().pk)
     assert f"Order {number} created" in created
@@ -72,7 +75,7 @@ def test_labels_and_rules_from_the_command_line():
 
 @pytest.mark.django_db
 def test_parameters_from_the_command_line():
-    run("carts", "add", "CA Store", "--type", "channeladvisor")
+    run("carts", "add", "CA Store", "--type", "channeladvisor", *CA_IDS)
     shown = run("params", "show", "ship")
     assert "TrackImportSetActualShipDate" in shown
     assert "SetActualShipDate" in shown
@@ -109,11 +112,11 @@ def test_parameters_from_the_command_line():
         (("params", "set", "NoSuchThing", "1"), "parameter: there is no system parameter named 'NoSuchThing'"),
         (("params", "set", "TrackingLookbackDays", "3", "--cart", "Web"), "cannot be set per cart"),
         (("order", "create", "--item", "SKU-1:two"), "quantity: must be a whole number"),
-        (("carts", "add", "Web", "--type", "generic"), "store_name: a cart named 'Web' already exists"),
+        (("carts", "add", "Web", "--type", "generic", *WEB), "store_name: a cart named 'Web' already exists"),
     ],
 )
 def test_bad_input_on_the_command_line(args, expected):
-    run("carts", "add", "Web", "--type", "generic")
+    run("carts", "add", "Web", "--type", "generic", *WEB)
     run("order", "create", "--item", "SKU-1:2")
     order = str(Order.objects.get().pk)
     before = (StatusLabel.objects.count(), Order.objects.get().timeline.count())

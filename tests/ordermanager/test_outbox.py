@@ -62,7 +62,7 @@ def test_the_database_refuses_two_open_records_for_one_key(status_updates, ca_ca
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     from ordermanager.carts.service import add_cart
 
-    order = new_order(add_cart("Channel Store", "channeladvisor"))
+    order = new_order(add_cart("Web Store", "generic", script_url="http://127.0.0.1:9/seom.php"))
     with pytest.raises(AssertionError, match="inside the action's transaction"):
         enqueue_status_update(order, "OrderAddTrackingNumber")
 

@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from ordermanager.carts.types import CART_TYPES, CartType
+from ordermanager.crypto import EncryptedTextField
 
 
 class Cart(models.Model):
@@ -41,3 +42,83 @@ class Cart(models.Model):
     @property
     def needs_tracking_for_status_updates(self) -> bool:
         return self.type.needs_tracking_for_status_updates
+
+
+class ChannelAdvisorAccount(models.Model):
+    """The ChannelAdvisor fields of a cart definition."""
+
+    cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="channeladvisor")
+    member_name = models.CharField(
+        max_length=254, blank=True, help_text="Your ChannelAdvisor login, usually an e-mail."
+    )
+    account_id = models.CharField(
+        "API AccountID", max_length=36, help_text="A GUID from your ChannelAdvisor account manager."
+    )
+    profile_id = models.BigIntegerField("Account Profile ID", help_text="The numeric profile ID (not the AccountID).")
+    application_id = EncryptedTextField(blank=True)
+    shared_secret = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    api_base_url = models.URLField(default="https://api.channeladvisor.com")
+    download_checkout_statuses = models.JSONField(default=list)
+    download_payment_statuses = models.JSONField(default=list)
+    download_shipping_statuses = models.JSONField(default=list)
+    download_externally_managed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"ChannelAdvisor settings of {self.cart}"
+
+
+class CarrierMapping(models.Model):
+    """The order manager's shipping method (carrier and class) as ChannelAdvisor codes for one cart."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="carrier_mappings")
+    carrier = models.CharField(max_length=64)
+    shipping_class = models.CharField(max_length=64, blank=True)
+    cart_carrier = models.CharField("ChannelAdvisor carrier", max_length=64)
+    cart_class = models.CharField("ChannelAdvisor class", max_length=64)
+
+    class Meta:
+        ordering = ["cart", "carrier", "shipping_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "carrier", "shipping_class"], name="one_mapping_per_method")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.shipping_class} → {self.cart_carrier}/{self.cart_class}"
+
+
+class KnownCarrierClass(models.Model):
+    """A carrier/class pair the account is known to accept (or to refuse), and how we know."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", "Entered from the account's carrier list"
+        SEEN = "seen", "Seen on an order from the cart"
+        REFUSED = "refused", "Refused by the cart"
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="known_carriers")
+    cart_carrier = models.CharField(max_length=64)
+    cart_class = models.CharField(max_length=64)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    noted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cart", "cart_carrier", "cart_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "cart_carrier", "cart_class"], name="one_known_pair_per_cart")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cart_carrier}/{self.cart_class} ({self.source})"
+
+
+class GenericCartSettings(models.Model):
+    """The fields of a Generic cart: the site's integration script and its credentials."""
+
+    cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="generic")
+    script_url = models.URLField(help_text="The address of the cart's Order Manager integration script.")
+    user_name = models.CharField(max_length=100, blank=True)
+    password = EncryptedTextField(blank=True)
+    code = models.CharField(max_length=100, blank=True, help_text="The store code the script expects, if any.")
+
+    def __str__(self) -> str:
+        return f"Generic settings of {self.cart}"

@@ -1,16 +1,140 @@
-"""Create/Edit Shopping Carts: the only door to cart definitions."""
+"""Create/Edit Shopping Carts: the only door to cart definitions and their ChannelAdvisor fields."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
-from ordermanager.carts.models import Cart
-from ordermanager.carts.types import CART_TYPES
+from ordermanager.carts.models import Cart, ChannelAdvisorAccount, GenericCartSettings
+from ordermanager.carts.types import CART_TYPES, CHANNELADVISOR, GENERIC
 from ordermanager.errors import InputError
+from ordermanager.orders.models import CheckoutStatus, PaymentStatus, ShippingStatus
 
 EDITABLE = ("active", "synchronize_inventory", "send_status_to_web", "order_download_batch")
+CHANNELADVISOR_FIELDS = (
+    "member_name",
+    "account_id",
+    "profile_id",
+    "application_id",
+    "shared_secret",
+    "refresh_token",
+    "api_base_url",
+    "download_checkout_statuses",
+    "download_payment_statuses",
+    "download_shipping_statuses",
+    "download_externally_managed",
+)
+GENERIC_FIELDS = ("script_url", "user_name", "password", "code")
+SECRET_FIELDS = ("application_id", "shared_secret", "refresh_token", "password")
+
+# Which orders to download by default: paid, checked out, not yet shipped, shipped by the merchant.
+DEFAULT_DOWNLOAD = {
+    "download_checkout_statuses": ["Completed", "CompletedAndVisited", "CompletedOffline"],
+    "download_payment_statuses": ["Cleared", "Submitted", "Deposited"],
+    "download_shipping_statuses": ["Unshipped", "PendingShipment", "PartiallyShipped"],
+}
+_STATUS_CHOICES = {
+    "download_checkout_statuses": CheckoutStatus.values,
+    "download_payment_statuses": [v for v in PaymentStatus.values if v != "Refunded"],
+    "download_shipping_statuses": ShippingStatus.values,
+}
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def check_account_id(value: str) -> str:
+    text = str(value or "").strip().strip("{}")
+    if text.isdigit():
+        raise InputError(
+            "account_id",
+            f"{text} looks like an Account Profile ID (a number). The API AccountID is a GUID like "
+            "11111111-2222-3333-4444-555555555555; the Profile ID goes in its own field",
+        )
+    if not _GUID_RE.match(text):
+        raise InputError("account_id", f"must be a GUID like 11111111-2222-3333-4444-555555555555, not {value!r}")
+    return str(uuid.UUID(text))
+
+
+def check_profile_id(value: Any) -> int:
+    text = str(value if value is not None else "").strip()
+    if _GUID_RE.match(text.strip("{}")):
+        raise InputError(
+            "profile_id",
+            f"{text} looks like the API AccountID (a GUID). The Account Profile ID is a number like 12345678; "
+            "the AccountID goes in its own field",
+        )
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise InputError("profile_id", f"must be a whole number like 12345678, not {value!r}")
+    return int(text)
+
+
+def check_base_url(value: str, *, field: str = "api_base_url", example: str = "https://api.channeladvisor.com") -> str:
+    text = (value or "").strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(field, f"must be an http(s) address like {example}, not {value!r}")
+    return text
+
+
+def _check_statuses(field: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    allowed = _STATUS_CHOICES[field]
+    wrong = [v for v in value if v not in allowed]
+    if wrong or not value:
+        raise InputError(field, f"choose one or more of {', '.join(allowed)}; {', '.join(wrong) or 'none'} given")
+    return list(dict.fromkeys(value))
+
+
+def _check_secret(field: str, value: str) -> str:
+    text = (value or "").strip()
+    if len(text) > 4000 or any(c.isspace() for c in text):
+        raise InputError(
+            field, "must be the value exactly as ChannelAdvisor shows it: no spaces, at most 4000 characters"
+        )
+    return text
+
+
+def _apply_channeladvisor(account: ChannelAdvisorAccount, fields: dict[str, Any]) -> None:
+    checks = {
+        "account_id": check_account_id,
+        "profile_id": check_profile_id,
+        "api_base_url": check_base_url,
+        "member_name": lambda v: (v or "").strip()[:254],
+        "download_externally_managed": bool,
+    }
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in SECRET_FIELDS:
+            value = _check_secret(name, value)
+        elif name in _STATUS_CHOICES:
+            value = _check_statuses(name, value)
+        else:
+            value = checks[name](value)
+        setattr(account, name, value)
+    if not account.account_id:
+        raise InputError("account_id", "a ChannelAdvisor cart needs its API AccountID")
+    if not account.profile_id:
+        raise InputError("profile_id", "a ChannelAdvisor cart needs its Account Profile ID")
+
+
+def _apply_generic(settings: GenericCartSettings, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in SECRET_FIELDS:
+            value = _check_secret(name, value)
+        elif name == "script_url":
+            value = check_base_url(value, field="script_url", example="https://www.example.com/seom/script.php")
+        else:
+            value = str(value).strip()[:100]
+        setattr(settings, name, value)
+    if not settings.script_url:
+        raise InputError("script_url", "a Generic cart needs the address of its integration script")
 
 
 def _check_store_name(name: str, cart: Cart | None) -> str:
@@ -25,14 +149,21 @@ def _check_store_name(name: str, cart: Cart | None) -> str:
     return text
 
 
-def _apply(cart: Cart, fields: dict[str, Any]) -> None:
-    unknown = set(fields) - set(EDITABLE)
+def _split(cart: Cart, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    own = {k: v for k, v in fields.items() if k in EDITABLE}
+    typed = {k: v for k, v in fields.items() if k not in EDITABLE}
+    allowed = {CHANNELADVISOR.key: CHANNELADVISOR_FIELDS, GENERIC.key: GENERIC_FIELDS}.get(cart.cart_type, ())
+    unknown = sorted(k for k, v in typed.items() if k not in allowed and v is not None)
     if unknown:
-        raise InputError(sorted(unknown)[0], "is not a field of this cart type")
+        raise InputError(unknown[0], f"is not a field of a {cart.type.label} cart")
+    return own, {k: v for k, v in typed.items() if k in allowed}
+
+
+def _apply(cart: Cart, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if value is not None:
             setattr(cart, name, value)
-    if cart.order_download_batch < 1 or cart.order_download_batch > 200:
+    if not 1 <= cart.order_download_batch <= 200:
         raise InputError("order_download_batch", "must be between 1 and 200")
     if cart.synchronize_inventory and not cart.type.syncs_inventory:
         raise InputError("synchronize_inventory", f"{cart.type.label} carts cannot synchronize inventory")
@@ -43,8 +174,17 @@ def add_cart(store_name: str, cart_type: str, **fields: Any) -> Cart:
     if cart_type not in CART_TYPES:
         raise InputError("cart_type", f"must be one of {', '.join(CART_TYPES)}, not {cart_type!r}")
     cart = Cart(store_name=_check_store_name(store_name, None), cart_type=cart_type)
-    _apply(cart, fields)
+    own, typed = _split(cart, fields)
+    _apply(cart, own)
     cart.save()
+    if cart.type is CHANNELADVISOR:
+        account = ChannelAdvisorAccount(cart=cart, **DEFAULT_DOWNLOAD)
+        _apply_channeladvisor(account, typed)
+        account.save()
+    elif cart.type is GENERIC:
+        settings = GenericCartSettings(cart=cart)
+        _apply_generic(settings, typed)
+        settings.save()
     return cart
 
 
@@ -53,8 +193,15 @@ def edit_cart(cart: Cart, *, store_name: str | None = None, **fields: Any) -> Ca
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if store_name is not None:
         cart.store_name = _check_store_name(store_name, cart)
-    _apply(cart, fields)
+    own, typed = _split(cart, fields)
+    _apply(cart, own)
     cart.save()
+    if cart.type is CHANNELADVISOR and typed:
+        _apply_channeladvisor(cart.channeladvisor, typed)
+        cart.channeladvisor.save()
+    elif cart.type is GENERIC and typed:
+        _apply_generic(cart.generic, typed)
+        cart.generic.save()
     return cart
 
 

@@ -101,6 +101,34 @@ PARAMETERS: dict[str, Parameter] = {
             maximum=365,
             per_cart=False,
         ),
+        Parameter(
+            "CartRequestsPerMinute",
+            "ChannelAdvisor",
+            int,
+            2000,
+            "API calls per minute the stack controller allows itself per cart account "
+            "(ChannelAdvisor's limit is 2,000 per profile). It slows down further on every 429.",
+            minimum=1,
+            maximum=100_000,
+        ),
+        Parameter(
+            "CartConcurrentRequests",
+            "ChannelAdvisor",
+            int,
+            5,
+            "API calls in flight at once per cart account (ChannelAdvisor allows 5 per integration).",
+            minimum=1,
+            maximum=50,
+        ),
+        Parameter(
+            "OrderImportMinutes",
+            "ChannelAdvisor",
+            int,
+            15,
+            "The stack controller imports new orders from each active cart this often; 0 turns it off.",
+            minimum=0,
+            maximum=1440,
+        ),
     ]
 }
 

@@ -65,3 +65,30 @@ class StackRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_state_display()})"
+
+
+class Lease(models.Model):
+    """Who drives what: a cart account (`cart:<id>`), the SQLite controller slot, or a controller's heartbeat.
+
+    A lease is held while `expires_at` is in the future; its holder renews it with a heartbeat.
+    Taking over is a conditional UPDATE, so two controllers can never both believe they hold it.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'}"
+
+
+class Metric(models.Model):
+    """A counter for monitoring, kept in the database so every controller process adds to the same one."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="The name with its labels, as Prometheus shows it.")
+    value = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value}"

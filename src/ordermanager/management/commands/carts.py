@@ -1,49 +1,134 @@
-"""`ordermanager carts`: Create/Edit Shopping Carts."""
+"""`ordermanager carts`: Create/Edit Shopping Carts, Test Settings, and the carrier mapping."""
 
 from __future__ import annotations
 
+import getpass
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
-from ordermanager.carts import service
+from ordermanager.carts import carriers, service
+from ordermanager.carts.connectors.base import CartError
+from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
+from ordermanager.crypto import mask
+from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 
+FLAGS = ("active", "synchronize_inventory", "send_status_to_web", "download_externally_managed")
+TEXT = (
+    "member_name",
+    "account_id",
+    "profile_id",
+    "api_base_url",
+    "download_checkout_statuses",
+    "download_payment_statuses",
+    "download_shipping_statuses",
+    "script_url",
+    "user_name",
+    "code",
+)
+PROMPTS = {
+    "channeladvisor": (
+        ("application_id", "Application ID"),
+        ("shared_secret", "Shared Secret"),
+        ("refresh_token", "Refresh Token"),
+    ),
+    "generic": (("password", "Password"),),
+}
 
-def _flags(parser: CommandParser) -> None:
-    for name in ("active", "synchronize-inventory", "send-status-to-web"):
-        parser.add_argument(f"--{name}", choices=["on", "off"])
+
+def _cart_options(parser: CommandParser) -> None:
+    for name in FLAGS:
+        parser.add_argument(f"--{name.replace('_', '-')}", choices=["on", "off"])
     parser.add_argument("--order-download-batch")
+    ca = parser.add_argument_group("ChannelAdvisor")
+    ca.add_argument("--member-name", help="your ChannelAdvisor login")
+    ca.add_argument("--account-id", help="the API AccountID (a GUID)")
+    ca.add_argument("--profile-id", help="the Account Profile ID (a number)")
+    ca.add_argument("--api-base-url", help="default https://api.channeladvisor.com")
+    ca.add_argument("--download-checkout-statuses", help="comma-separated, e.g. Completed,CompletedOffline")
+    ca.add_argument("--download-payment-statuses", help="comma-separated, e.g. Cleared,Submitted,Deposited")
+    ca.add_argument("--download-shipping-statuses", help="comma-separated, e.g. Unshipped,PartiallyShipped")
+    generic = parser.add_argument_group("Generic")
+    generic.add_argument("--script-url", help="the address of the site's integration script")
+    generic.add_argument("--user-name")
+    generic.add_argument("--code", help="the store code the script expects")
+    secrets = parser.add_mutually_exclusive_group()
+    secrets.add_argument(
+        "--ask-secrets",
+        action="store_true",
+        help="prompt for the secrets (ChannelAdvisor: Application ID, Shared Secret, Refresh Token; "
+        "Generic: Password); nothing is echoed",
+    )
+    secrets.add_argument(
+        "--secrets-file",
+        help="a JSON file (or - for stdin) with the secrets by field name "
+        "(application_id, shared_secret, refresh_token, password); kept out of shell history",
+    )
 
 
-def _fields(options: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        name: None if options[name] is None else options[name] == "on"
-        for name in ("active", "synchronize_inventory", "send_status_to_web")
-    }
+def _read_secrets(options: dict[str, Any], cart_type: str) -> dict[str, str]:
+    if options.get("ask_secrets"):
+        return {name: getpass.getpass(f"{label}: ") for name, label in PROMPTS.get(cart_type, ())}
+    source = options.get("secrets_file")
+    if not source:
+        return {}
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        data = json.loads(text)
+    except (OSError, ValueError) as error:
+        raise InputError("secrets_file", f"must be a readable JSON object ({type(error).__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError("secrets_file", "must be a JSON object")
+    unknown = set(data) - set(service.SECRET_FIELDS)
+    if unknown:
+        raise InputError("secrets_file", f"unknown key {sorted(unknown)[0]!r}; use {', '.join(service.SECRET_FIELDS)}")
+    return {k: str(v) for k, v in data.items()}
+
+
+def _fields(options: dict[str, Any], cart_type: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {n: None if options[n] is None else options[n] == "on" for n in FLAGS}
+    fields.update({n: options[n] for n in TEXT if options.get(n) is not None})
     if options["order_download_batch"] is not None:
         fields["order_download_batch"] = parse_int("order_download_batch", options["order_download_batch"])
-    return fields
+    fields.update(_read_secrets(options, cart_type))
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 class Command(ProductCommand):
-    help = "Shopping cart definitions: list, add, edit and delete."
+    help = "Shopping cart definitions: list, show, add, edit, delete, test, and map carriers."
 
     def add_subcommands(self) -> None:
         self.sub("list", "List the carts with their type and capabilities.")
+        self.sub("show", "Show a cart's settings (secrets masked).").add_argument("store_name")
         add = self.sub("add", "Add a cart.")
         add.add_argument("store_name")
         add.add_argument("--type", dest="cart_type", required=True, choices=sorted(CART_TYPES))
-        _flags(add)
+        _cart_options(add)
         edit = self.sub("edit", "Edit a cart.")
         edit.add_argument("store_name")
         edit.add_argument("--rename", help="a new store name")
-        _flags(edit)
-        delete = self.sub("delete", "Delete a cart that has no orders.")
-        delete.add_argument("store_name")
+        _cart_options(edit)
+        self.sub("delete", "Delete a cart that has no orders.").add_argument("store_name")
+        self.sub("test", "Test Settings: get a token and read the profile.").add_argument("store_name")
+        mapping = self.sub("map-carrier", "Map a shipping method (carrier and class) to the cart's codes.")
+        for name in ("store_name", "carrier", "shipping_class", "cart_carrier", "cart_class"):
+            mapping.add_argument(name)
+        unmap = self.sub("unmap-carrier", "Remove a shipping method's mapping.")
+        for name in ("store_name", "carrier", "shipping_class"):
+            unmap.add_argument(name)
+        known = self.sub("add-carrier-class", "Enter a carrier/class pair from the account's carrier list.")
+        for name in ("store_name", "cart_carrier", "cart_class"):
+            known.add_argument(name)
+        self.sub("carriers", "Show the carrier mapping and the pairs the account is known to take.").add_argument(
+            "store_name"
+        )
 
     def do_list(self, **_: Any) -> None:
         for cart in Cart.objects.all():
@@ -61,17 +146,81 @@ class Command(ProductCommand):
                 if able
             ]
             state = "active" if cart.active else "inactive"
-            self.stdout.write(f"{cart.store_name:<24} {t.label:<20} {state:<9} takes: {', '.join(abilities) or '-'}")
+            self.stdout.write(f"{cart.store_name:<24} {t.label:<16} {state:<9} takes: {', '.join(abilities) or '-'}")
+
+    def do_show(self, store_name: str, **_: Any) -> None:
+        cart = get_cart(store_name)
+        self.stdout.write(f"Store Name: {cart.store_name}\nCart Type: {cart.type.label}\nActive: {cart.active}")
+        self.stdout.write(
+            f"Send Status to Web: {cart.send_status_to_web}\nSynchronize Inventory: "
+            f"{cart.synchronize_inventory}\nOrder Download Batch: {cart.order_download_batch}"
+        )
+        if cart.cart_type == "channeladvisor":
+            a = cart.channeladvisor
+            self.stdout.write(
+                f"Member Name: {a.member_name or '-'}\nAPI AccountID: {a.account_id}\n"
+                f"Account Profile ID: {a.profile_id}\nAPI base address: {a.api_base_url}\n"
+                f"Application ID: {mask(a.application_id)}\nShared Secret: {mask(a.shared_secret)}\n"
+                f"Refresh Token: {mask(a.refresh_token)}\n"
+                f"Download: checkout {', '.join(a.download_checkout_statuses)}; payment "
+                f"{', '.join(a.download_payment_statuses)}; shipping {', '.join(a.download_shipping_statuses)}; "
+                f"externally managed {'yes' if a.download_externally_managed else 'no'}"
+            )
+        if cart.cart_type == "generic":
+            g = cart.generic
+            self.stdout.write(
+                f"Script URL: {g.script_url}\nUser Name: {g.user_name or '-'}\n"
+                f"Password: {mask(g.password)}\nCode: {g.code or '-'}"
+            )
 
     def do_add(self, store_name: str, cart_type: str, **options: Any) -> None:
-        cart = service.add_cart(store_name, cart_type, **_fields(options))
+        cart = service.add_cart(store_name, cart_type, **_fields(options, cart_type))
         self.stdout.write(f"Cart {cart.store_name} ({cart.type.label}) added.")
 
     def do_edit(self, store_name: str, rename: str | None, **options: Any) -> None:
-        cart = service.edit_cart(get_cart(store_name), store_name=rename, **_fields(options))
+        cart = get_cart(store_name)
+        cart = service.edit_cart(cart, store_name=rename, **_fields(options, cart.cart_type))
         self.stdout.write(f"Cart {cart.store_name} saved.")
 
     def do_delete(self, store_name: str, **_: Any) -> None:
-        cart = get_cart(store_name)
-        service.delete_cart(cart)
+        service.delete_cart(get_cart(store_name))
         self.stdout.write(f"Cart {store_name} deleted.")
+
+    def do_test(self, store_name: str, **_: Any) -> None:
+        cart = get_cart(store_name)
+        try:
+            connector = connector_for(cart)
+        except CartError as error:
+            raise InputError("cart", str(error)) from None
+        try:
+            self.stdout.write(connector.test_settings())
+        except CartError as error:
+            raise InputError("settings", str(error)) from None
+        finally:
+            connector.close()
+
+    def do_map_carrier(
+        self, store_name: str, carrier: str, shipping_class: str, cart_carrier: str, cart_class: str, **_: Any
+    ) -> None:
+        cart = get_cart(store_name)
+        for warning in carriers.map_carrier(cart, carrier, shipping_class, cart_carrier, cart_class):
+            self.stderr.write(f"warning: {warning}")
+        self.stdout.write(f"{carrier} {shipping_class} ships as {cart_carrier}/{cart_class} on {cart.store_name}.")
+
+    def do_unmap_carrier(self, store_name: str, carrier: str, shipping_class: str, **_: Any) -> None:
+        carriers.unmap_carrier(get_cart(store_name), carrier, shipping_class)
+        self.stdout.write(f"Mapping of {carrier} {shipping_class} removed.")
+
+    def do_add_carrier_class(self, store_name: str, cart_carrier: str, cart_class: str, **_: Any) -> None:
+        cart = get_cart(store_name)
+        carriers.note_carrier_classes(cart, {(cart_carrier.strip(), cart_class.strip())}, carriers.Source.ENTERED)
+        self.stdout.write(f"{cart_carrier}/{cart_class} is on {cart.store_name}'s carrier list.")
+
+    def do_carriers(self, store_name: str, **_: Any) -> None:
+        cart = get_cart(store_name)
+        self.stdout.write("Mapping (our carrier and class → the cart's):")
+        for m in cart.carrier_mappings.all():
+            self.stdout.write(f"  {m.carrier} {m.shipping_class} → {m.cart_carrier}/{m.cart_class}")
+        self.stdout.write("Pairs the account is known to take or refuse:")
+        for k in cart.known_carriers.all():
+            self.stdout.write(f"  {k.cart_carrier}/{k.cart_class}: {k.get_source_display()}")

@@ -1,0 +1,100 @@
+"""Shipping methods as each cart knows them: the mapping table, and the carrier/class pairs the account takes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from ordermanager.carts.models import CarrierMapping, Cart, KnownCarrierClass
+from ordermanager.errors import InputError
+
+Source = KnownCarrierClass.Source
+
+
+def _clean(field: str, value: str, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InputError(field, "cannot be empty")
+    if len(text) > 64:
+        raise InputError(field, "is at most 64 characters")
+    return text
+
+
+def _known(cart: Cart, source: str) -> set[tuple[str, str]]:
+    rows = cart.known_carriers.filter(source=source).values_list("cart_carrier", "cart_class")
+    return {(c.lower(), k.lower()) for c, k in rows}
+
+
+@transaction.atomic
+def map_carrier(cart: Cart, carrier: str, shipping_class: str, cart_carrier: str, cart_class: str) -> list[str]:
+    """Map our carrier and class to the cart's codes. Returns warnings; refuses a pair known to be refused."""
+    carrier, shipping_class = _clean("carrier", carrier), _clean("class", shipping_class, required=False)
+    cart_carrier, cart_class = _clean("cart_carrier", cart_carrier), _clean("cart_class", cart_class)
+    pair = (cart_carrier.lower(), cart_class.lower())
+    if pair in _known(cart, Source.REFUSED):
+        raise InputError(
+            "cart_carrier",
+            f"{cart.store_name} refused {cart_carrier}/{cart_class} before; "
+            "add the pair in ChannelAdvisor first, or choose another",
+        )
+    entered = _known(cart, Source.ENTERED)
+    if entered and pair not in entered:
+        listed = ", ".join(f"{c}/{k}" for c, k in sorted(entered))
+        raise InputError(
+            "cart_carrier",
+            f"{cart_carrier}/{cart_class} is not on the carrier list entered for {cart.store_name} ({listed})",
+        )
+    warnings = []
+    seen = _known(cart, Source.SEEN)
+    if not entered and seen and pair not in seen:
+        warnings.append(
+            f"{cart_carrier}/{cart_class} has not been seen on any order from {cart.store_name}; "
+            "check it against the account's carrier list in ChannelAdvisor"
+        )
+    CarrierMapping.objects.update_or_create(
+        cart=cart,
+        carrier__iexact=carrier,
+        shipping_class__iexact=shipping_class,
+        defaults={
+            "carrier": carrier,
+            "shipping_class": shipping_class,
+            "cart_carrier": cart_carrier,
+            "cart_class": cart_class,
+        },
+    )
+    return warnings
+
+
+@transaction.atomic
+def unmap_carrier(cart: Cart, carrier: str, shipping_class: str) -> None:
+    deleted, _ = CarrierMapping.objects.filter(
+        cart=cart, carrier__iexact=carrier.strip(), shipping_class__iexact=shipping_class.strip()
+    ).delete()
+    if not deleted:
+        raise InputError("carrier", f"{carrier} {shipping_class} is not mapped for {cart.store_name}")
+
+
+@transaction.atomic
+def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -> None:
+    """Remember pairs the account takes (entered or seen) or refused. A refusal overrides what was seen."""
+    for carrier, shipping_class in pairs:
+        existing = KnownCarrierClass.objects.filter(
+            cart=cart, cart_carrier__iexact=carrier, cart_class__iexact=shipping_class
+        ).first()
+        if existing is None:
+            KnownCarrierClass.objects.create(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
+        elif source == Source.REFUSED or existing.source == Source.SEEN:
+            existing.source = source
+            existing.save(update_fields=["source", "noted_at"])
+
+
+def cart_codes(cart: Cart, carrier: str, shipping_class: str) -> tuple[str, str] | None:
+    """The cart's codes for our shipping method: its mapping, or the same names if the account takes them."""
+    mapping = CarrierMapping.objects.filter(
+        cart=cart, carrier__iexact=carrier, shipping_class__iexact=shipping_class
+    ).first()
+    if mapping is not None:
+        return mapping.cart_carrier, mapping.cart_class
+    same = cart.known_carriers.filter(
+        cart_carrier__iexact=carrier, cart_class__iexact=shipping_class, source__in=[Source.ENTERED, Source.SEEN]
+    ).first()
+    return (same.cart_carrier, same.cart_class) if same else None

@@ -1,0 +1,159 @@
+"""The small interface every cart type implements, and the classified errors it returns.
+
+A connector declares what its cart type can do (the `CartType` capabilities) and performs the
+operations over the network. It never opens a database transaction around a network call: callers
+read what to send first, send it, and record the outcome afterwards through an action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ordermanager.carts.types import CartType
+
+if TYPE_CHECKING:
+    from ordermanager.orders.models import Order
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"  # retry later: the cart is down or timed out before taking the request
+    RATE_LIMITED = "rate_limited"  # retry after `retry_after` seconds
+    PERMANENT = "permanent"  # a person must fix something; `fix_hint` says what
+    AMBIGUOUS = "ambiguous"  # the request may have been applied: reconcile before sending again
+
+
+class CartError(Exception):
+    """A failed call, classified so the stack controller knows whether and when to try again."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        fix_hint: str = "",
+        retry_after: float | None = None,
+        status: int | None = None,
+        raw: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.fix_hint = fix_hint
+        self.retry_after = retry_after
+        self.status = status
+        self.raw = raw[:4000]
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.fix_hint})" if self.fix_hint else self.message
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    channel_item_id: str
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """One package as the cart should learn of it. `lines` is None for a whole-order shipment."""
+
+    package_id: int
+    channel_order_id: str
+    profile_id: int | None
+    tracking_number: str
+    carrier: str
+    shipping_class: str
+    shipped_at: dt.datetime
+    lines: tuple[ShipmentLine, ...] | None
+
+    @property
+    def seller_fulfillment_id(self) -> str:
+        return str(self.package_id)
+
+
+@dataclass(frozen=True)
+class RemoteFulfillment:
+    fulfillment_id: str
+    tracking_number: str
+    carrier: str
+    shipping_class: str
+    seller_fulfillment_id: str
+    shipped_at: dt.datetime | None
+    lines: tuple[ShipmentLine, ...] = ()
+
+
+@dataclass
+class RemoteItem:
+    channel_item_id: str
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass
+class RemoteOrder:
+    """An order as downloaded: the fields of our Order, its items and what already shipped."""
+
+    channel_order_id: str
+    fields: dict[str, Any]
+    items: list[RemoteItem]
+    fulfillments: list[RemoteFulfillment] = field(default_factory=list)
+    carrier_classes: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class QuantityUpdate:
+    sku: str
+    quantity: int
+
+
+class Connector(ABC):
+    """One cart's connection. Create it per cart; it keeps the HTTP connection and the token alive.
+
+    Every cart type implements Test Settings; the other operations only where its `cart_type` says it
+    can (the defaults refuse with a message that names the cart type).
+    """
+
+    cart_type: ClassVar[CartType]
+
+    @abstractmethod
+    def test_settings(self) -> str:
+        """Reach the cart with the saved settings; return what was found, or raise a PERMANENT error."""
+
+    def _unsupported(self, what: str) -> CartError:
+        return CartError(ErrorKind.PERMANENT, f"{self.cart_type.label} carts do not {what}")
+
+    def download_orders(self) -> Iterator[RemoteOrder]:
+        """The orders waiting to be imported, as the cart's filter selects them."""
+        raise self._unsupported("send orders to import")
+
+    def acknowledge_order(self, order: RemoteOrder) -> None:
+        """Tell the cart an order is safely imported, so it is not offered again."""
+        raise self._unsupported("send orders to import")
+
+    def send_shipment(self, request: ShipmentRequest) -> None:
+        """Tell the cart a package shipped. Returns only when the cart said OK."""
+        raise self._unsupported("take shipments")
+
+    def read_fulfillments(self, channel_order_id: str) -> list[RemoteFulfillment]:
+        """What the cart already knows shipped on an order: used to reconcile after an ambiguous failure."""
+        raise self._unsupported("report fulfillments")
+
+    def send_status_update(self, order: Order) -> str:
+        """Tell the cart an order's current status label (carts that take labels, not shipments)."""
+        raise self._unsupported("take status labels")
+
+    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
+        """Send stock levels; the answer says per SKU whether it took."""
+        raise self._unsupported("synchronize inventory")
+
+    def close(self) -> None:  # noqa: B027 - a connector without resources needs no close
+        """Release connections."""

@@ -1,0 +1,204 @@
+"""The ChannelAdvisor cart type: order download, Export, Ship, fulfillments and quantities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from ordermanager.carts.connectors.base import (
+    CartError,
+    Connector,
+    ErrorKind,
+    QuantityUpdate,
+    RemoteFulfillment,
+    RemoteOrder,
+    ShipmentRequest,
+)
+from ordermanager.carts.connectors.channeladvisor import orders as order_format
+from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
+from ordermanager.carts.models import Cart, ChannelAdvisorAccount
+from ordermanager.carts.types import CHANNELADVISOR
+from ordermanager.stack.limits import AccountGate, account_gate
+
+EXPAND = "Items,Fulfillments($expand=Items)"
+CARRIER_REFUSED = "carrier and class is invalid"
+NOTHING_TO_SHIP = "unshipped quantity"
+
+
+def utc_iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def odata_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _any_of(prop: str, values: list[str]) -> str:
+    return "(" + " or ".join(f"{prop} eq {odata_quote(v)}" for v in values) + ")"
+
+
+class ChannelAdvisorConnector(Connector):
+    cart_type = CHANNELADVISOR
+
+    def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
+        self.cart = cart
+        self.account: ChannelAdvisorAccount = cart.channeladvisor
+        self.client = ChannelAdvisorClient(
+            self.account.api_base_url,
+            self.account.application_id,
+            self.account.shared_secret,
+            self.account.refresh_token,
+            gate=gate or account_gate(cart),
+        )
+        self._product_ids: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- Test Settings ----------------------------------------------------------------------
+
+    def test_settings(self) -> str:
+        self.client.token()
+        profiles = [p["ID"] for page in self.client.pages("/v1/Profiles", {}) for p in page]
+        if self.account.profile_id not in profiles:
+            listed = ", ".join(str(p) for p in profiles) or "none"
+            raise CartError(
+                ErrorKind.PERMANENT,
+                f"the token works, but not for Account Profile ID {self.account.profile_id}; it covers {listed}",
+                fix_hint="correct the Account Profile ID, or authorize the application for that profile",
+            )
+        return f"Connected to ChannelAdvisor at {self.client.base_url}: profile {self.account.profile_id} is reachable."
+
+    # --- orders -----------------------------------------------------------------------------
+
+    def order_filter(self) -> str:
+        account = self.account
+        parts = [
+            f"ProfileID eq {account.profile_id}",
+            _any_of("CheckoutStatus", account.download_checkout_statuses),
+            _any_of("PaymentStatus", account.download_payment_statuses),
+            _any_of("ShippingStatus", account.download_shipping_statuses),
+        ]
+        if not account.download_externally_managed:
+            parts.append("DistributionCenterTypeRollup ne 'ExternallyManaged'")
+        return " and ".join(parts)
+
+    def download_orders(self) -> Iterator[RemoteOrder]:
+        # Read every page before the caller marks any order exported: `exported=false` paging moves
+        # under our feet as orders leave the set, and an order skipped that way would wait a whole cycle.
+        params = {"exported": "false", "$filter": self.order_filter(), "$expand": EXPAND}
+        listed = [order for page in self.client.pages("/v1/Orders", params) for order in page]
+        for raw in listed:
+            if "Items@odata.nextLink" in raw or "Fulfillments@odata.nextLink" in raw:
+                # Lists cap expanded children at 20; the single-order read returns them all.
+                raw = self.client.get_json(f"/v1/Orders({int(raw['ID'])})", {"$expand": EXPAND})
+            yield order_format.to_remote_order(raw)
+
+    def acknowledge_order(self, order: RemoteOrder) -> None:
+        self.client.request("POST", f"/v1/Orders({int(order.channel_order_id)})/Export")
+
+    # --- shipments --------------------------------------------------------------------------
+
+    @staticmethod
+    def ship_body(request: ShipmentRequest) -> dict[str, Any]:
+        value: dict[str, Any] = {
+            "ShippedDateUtc": utc_iso(request.shipped_at),
+            "TrackingNumber": request.tracking_number,
+            "ShippingCarrier": request.carrier,
+            "ShippingClass": request.shipping_class,
+            "SellerFulfillmentID": request.seller_fulfillment_id,
+            "DeliveryStatus": "Complete",
+        }
+        if request.lines is not None:
+            value["Items"] = [
+                {"OrderItemID": int(line.channel_item_id), "Sku": line.sku, "Quantity": line.quantity}
+                for line in request.lines
+            ]
+        return {"Value": value}
+
+    def send_shipment(self, request: ShipmentRequest) -> None:
+        try:
+            self.client.request(
+                "POST", f"/v1/Orders({int(request.channel_order_id)})/Ship", json=self.ship_body(request)
+            )
+        except CartError as error:
+            raise self._explain_ship_error(error, request) from None
+
+    @staticmethod
+    def _explain_ship_error(error: CartError, request: ShipmentRequest) -> CartError:
+        text = error.message.lower()
+        if error.status == 400 and CARRIER_REFUSED in text:
+            error.fix_hint = (
+                f"ChannelAdvisor does not accept carrier {request.carrier!r} with class {request.shipping_class!r} "
+                "on this account: add the pair in ChannelAdvisor (Fulfill > Carriers), or map the shipping method "
+                "to a pair the account has (ordermanager carts map-carrier)"
+            )
+        elif error.status == 400 and NOTHING_TO_SHIP in text:
+            # Already shipped (by us before a lost answer, or elsewhere): the caller reconciles.
+            error.kind = ErrorKind.AMBIGUOUS
+        elif error.status == 404:
+            error.fix_hint = (
+                f"ChannelAdvisor has no order {request.channel_order_id} for this application; "
+                "check the cart's profile and that the order was not deleted there"
+            )
+        return error
+
+    def read_fulfillments(self, channel_order_id: str) -> list[RemoteFulfillment]:
+        params = {"$filter": f"OrderID eq {int(channel_order_id)}", "$expand": "Items"}
+        return [
+            order_format.to_remote_fulfillment(raw)
+            for page in self.client.pages("/v1/Fulfillments", params)
+            for raw in page
+        ]
+
+    # --- stock ------------------------------------------------------------------------------
+
+    def _product_id(self, sku: str) -> int | None:
+        if sku not in self._product_ids:
+            params = {
+                "$filter": f"ProfileID eq {self.account.profile_id} and Sku eq {odata_quote(sku)}",
+                "$select": "ID",
+            }
+            found = self.client.get_json("/v1/Products", params).get("value", [])
+            if not found:
+                return None
+            self._product_ids[sku] = int(found[0]["ID"])
+        return self._product_ids[sku]
+
+    def _distribution_center(self) -> int:
+        centers = [
+            dc
+            for page in self.client.pages("/v1/DistributionCenters", {})
+            for dc in page
+            if not dc.get("IsDeleted") and not dc.get("IsExternallyManaged") and dc.get("Type") != "ExternallyManaged"
+        ]
+        if not centers:
+            raise CartError(
+                ErrorKind.PERMANENT,
+                "the ChannelAdvisor account has no distribution center that the merchant manages",
+                fix_hint="add a warehouse distribution center in ChannelAdvisor",
+            )
+        return int(min(centers, key=lambda dc: int(dc["ID"]))["ID"])
+
+    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
+        outcome: dict[str, CartError | None] = {}
+        center = self._distribution_center()
+        for update in updates:
+            product = self._product_id(update.sku)
+            if product is None:
+                outcome[update.sku] = CartError(
+                    ErrorKind.PERMANENT,
+                    f"ChannelAdvisor has no product with SKU {update.sku} in profile {self.account.profile_id}",
+                    fix_hint="create the product in ChannelAdvisor, or untick Synchronize Inventory",
+                )
+                continue
+            body = {
+                "Value": {
+                    "UpdateType": "Absolute",
+                    "Updates": [{"DistributionCenterID": center, "Quantity": update.quantity}],
+                }
+            }
+            self.client.request("POST", f"/v1/Products({product})/UpdateQuantity", json=body)
+            outcome[update.sku] = None
+        return outcome

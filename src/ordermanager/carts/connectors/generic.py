@@ -1,0 +1,145 @@
+"""The Generic cart type: status updates posted to the site's script (Order Manager Developer Specification).
+
+The script takes form fields (`setifunction=updatestatus`, the order number, its status label and its
+tracking numbers) and answers `SETIResponse: update=OK;Notes=` or `update=False;Notes=<why>`. A status
+update sets a label, so sending it twice does no harm: after an ambiguous failure it is simply sent again.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from ordermanager.carts.connectors.base import (
+    CartError,
+    Connector,
+    ErrorKind,
+    QuantityUpdate,
+)
+from ordermanager.carts.models import Cart
+from ordermanager.carts.types import GENERIC
+from ordermanager.orders.models import Order
+from ordermanager.stack.limits import AccountGate, account_gate
+
+OM_VERSION = "ordermanager-0.1"
+
+
+def parse_reply(text: str) -> tuple[bool, str]:
+    """`SETIResponse: update=OK;Notes=...` → (True, notes)."""
+    head, _, rest = text.strip().partition("SETIResponse:")
+    fields = dict(part.split("=", 1) for part in rest.strip().split(";") if "=" in part)
+    return fields.get("update", "").strip().upper() == "OK", fields.get("Notes", "").strip() or head.strip()
+
+
+class GenericConnector(Connector):
+    cart_type = GENERIC
+
+    def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
+        self.cart = cart
+        self.settings = cart.generic
+        self.gate = gate or account_gate(cart)
+        self.http = httpx.Client(timeout=httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _post(self, form: dict[str, str]) -> str:
+        form = {
+            "setiuser": self.settings.user_name,
+            "password": self.settings.password,
+            "code": self.settings.code,
+            "omversion": OM_VERSION,
+            **form,
+        }
+        try:
+            with self.gate.call():
+                response = self.http.post(self.settings.script_url, data=form)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise CartError(ErrorKind.TRANSIENT, f"could not reach {self.settings.script_url}: {error}") from None
+        except httpx.TransportError as error:
+            raise CartError(
+                ErrorKind.AMBIGUOUS, f"the connection to {self.settings.script_url} broke: {error}"
+            ) from None
+        if response.status_code == 429:
+            self.gate.rate_limited(None)
+            raise CartError(ErrorKind.RATE_LIMITED, "the cart's script answered 429", status=429)
+        if response.status_code >= 500:
+            raise CartError(
+                ErrorKind.TRANSIENT,
+                f"the cart's script answered {response.status_code}",
+                status=response.status_code,
+                raw=response.text,
+            )
+        if response.status_code == 404:
+            raise CartError(
+                ErrorKind.PERMANENT,
+                "404 Page Not Found",
+                status=404,
+                fix_hint=f"check the Script URL of cart {self.cart.store_name}: {self.settings.script_url}",
+            )
+        if response.status_code in (401, 403):
+            raise CartError(
+                ErrorKind.PERMANENT,
+                "Not Authorized",
+                status=response.status_code,
+                fix_hint=f"check the user name, password and code of cart {self.cart.store_name}",
+            )
+        if response.status_code >= 400:
+            raise CartError(
+                ErrorKind.PERMANENT,
+                f"the cart's script answered {response.status_code}",
+                status=response.status_code,
+                raw=response.text,
+            )
+        return response.text
+
+    def send_status_update(self, order: Order) -> str:
+        """Post the order's current label and every processed tracking number it has."""
+        tracking = [
+            (t.number, t.shipment.carrier, t.shipment.shipped_at.strftime("%Y-%m-%d"))
+            for t in order.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id")
+        ]
+        form = {
+            "setifunction": "updatestatus",
+            "ordernumber": order.channel_order_id or str(order.pk),
+            "orderstatus": order.status_label,
+            "trackcount": str(len(tracking)),
+        }
+        suffix = len(tracking) > 1
+        for n, (number, carrier, date) in enumerate(tracking, start=1):
+            tail = str(n) if suffix else ""
+            form.update({f"tracknum{tail}": number, f"trackcarrier{tail}": carrier, f"trackpickupdate{tail}": date})
+        reply = self._post(form)
+        ok, notes = parse_reply(reply)
+        if not ok:
+            raise CartError(
+                ErrorKind.PERMANENT,
+                f"the cart refused the update: {notes or reply[:200]}",
+                raw=reply,
+                fix_hint="check that the label matches a status the website accepts",
+            )
+        return reply
+
+    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
+        reply = self._post({"setifunction": "qohreplace", "update": "|".join(f"{u.sku}~{u.quantity}" for u in updates)})
+        ok, notes = parse_reply(reply)
+        if not ok:
+            raise CartError(ErrorKind.PERMANENT, f"the cart refused the stock update: {notes}", raw=reply)
+        # Per SKU: OK, NA (not available for update) or NF (not found), as `sku~OK|sku~NF`.
+        answers = dict(pair.split("~", 1) for pair in notes.split("|") if "~" in pair)
+        outcome: dict[str, CartError | None] = {}
+        for update in updates:
+            answer = answers.get(update.sku, "OK").upper()
+            outcome[update.sku] = (
+                None
+                if answer == "OK"
+                else CartError(
+                    ErrorKind.PERMANENT,
+                    f"the cart answered {answer} for SKU {update.sku}",
+                    fix_hint="NF: the SKU is not on the website; NA: the website does not track its stock",
+                )
+            )
+        return outcome
+
+    def test_settings(self) -> str:
+        reply = self._post({"setifunction": "sendversion"})
+        return f"The cart's script at {self.settings.script_url} answered: {reply.strip()[:200]}"

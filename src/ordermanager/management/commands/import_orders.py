@@ -1,0 +1,57 @@
+"""`ordermanager import-orders`: download new orders from the carts that send them."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ordermanager.carts.connectors.base import CartError
+from ordermanager.carts.lookup import get_cart
+from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
+from ordermanager.orders.importing import import_orders
+
+
+class Command(BaseCommand):
+    help = "Import new orders from one cart, or from every active cart that sends orders."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cart", help="only this cart")
+
+    def _progress(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def handle(self, *args: Any, cart: str | None = None, **options: Any) -> None:
+        try:
+            carts = [get_cart(cart)] if cart else [c for c in Cart.objects.filter(active=True) if c.type.imports_orders]
+            if not carts:
+                self.stdout.write("No active cart sends orders to import.")
+            failed = False
+            for chosen in carts:
+                self.stdout.write(f"{chosen.store_name}: downloading orders…")
+                try:
+                    summary = import_orders(chosen, actor="import", progress=self._progress)
+                except CartError as error:
+                    self.stderr.write(f"{chosen.store_name}: {error}")
+                    failed = True
+                    continue
+                self.stdout.write(
+                    f"{chosen.store_name}: {summary.downloaded} downloaded, {summary.imported} imported, "
+                    f"{summary.already_here} already here, {summary.acknowledged} marked exported."
+                )
+                for line in summary.refused + summary.unacknowledged:
+                    self.stderr.write(f"  {line}")
+                failed = failed or bool(summary.refused or summary.unacknowledged)
+        except InputError as error:
+            raise CommandError(str(error), returncode=2) from None
+        if failed:
+            raise CommandError("some orders were not imported or not marked exported; see above", returncode=1)

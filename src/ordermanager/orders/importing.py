@@ -1,0 +1,119 @@
+"""Order import from a cart: download, upsert by the cart's order ID, then acknowledge.
+
+Each order is imported in a transaction of its own and acknowledged (ChannelAdvisor: Export) only
+after that transaction commits. A crash between the two leaves the order here and unacknowledged;
+the next import finds it already here, changes nothing, and acknowledges it. No order is lost, and
+none is imported twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from ordermanager.carts.carriers import Source, note_carrier_classes
+from ordermanager.carts.connectors.base import CartError, RemoteOrder
+from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
+from ordermanager.orders.actions import NewItem, action, receive_order
+from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
+from ordermanager.orders.timeline import Kind, record
+
+
+@dataclass
+class ImportSummary:
+    downloaded: int = 0
+    imported: int = 0
+    already_here: int = 0
+    acknowledged: int = 0
+    refused: list[str] = field(default_factory=list)
+    unacknowledged: list[str] = field(default_factory=list)
+
+
+def _record_fulfillments(order: Order, remote: RemoteOrder, actor: str) -> None:
+    """Packages the cart already shipped become packages here, marked as already at the cart."""
+    items = {i.channel_item_id: i for i in order.items.all()}
+    for fulfillment in remote.fulfillments:
+        shipment = Shipment.objects.create(
+            order=order,
+            carrier=fulfillment.carrier or "Unknown",
+            shipping_class=fulfillment.shipping_class,
+            shipped_at=fulfillment.shipped_at or timezone.now(),
+            delivered_to_cart_at=timezone.now(),
+            cart_fulfillment_id=fulfillment.fulfillment_id,
+        )
+        lines = [(items.get(line.channel_item_id), line.quantity) for line in fulfillment.lines]
+        if not lines:
+            lines = [(item, item.quantity) for item in items.values()]
+        ShipmentItem.objects.bulk_create(
+            ShipmentItem(shipment=shipment, order_item=item, quantity=quantity)
+            for item, quantity in lines
+            if item is not None and quantity > 0
+        )
+        TrackingNumber.objects.create(
+            shipment=shipment,
+            order=order,
+            number=fulfillment.tracking_number[:64],
+            processed=True,
+            processed_at=timezone.now(),
+        )
+        record(
+            order,
+            Kind.TRACKING,
+            f"Package {shipment.pk} was already shipped at the cart "
+            f"(fulfillment {fulfillment.fulfillment_id}, tracking {fulfillment.tracking_number})",
+            actor,
+        )
+
+
+@action
+def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[Order, bool]:
+    """Upsert one downloaded order by the cart's order ID. Returns the order and whether it is new."""
+    existing = Order.objects.filter(cart=cart, channel_order_id=remote.channel_order_id).first()
+    if existing is not None:
+        return existing, False
+    items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
+    order = receive_order(items, actor=actor, cart=cart, **remote.fields)
+    _record_fulfillments(order, remote, actor)
+    if remote.carrier_classes:
+        note_carrier_classes(cart, remote.carrier_classes, Source.SEEN)
+    return order, True
+
+
+def import_orders(
+    cart: Cart, *, actor: str = "import", progress: Callable[[int, int], None] | None = None
+) -> ImportSummary:
+    """Import a cart's waiting orders. Network calls happen between transactions, never inside one."""
+    if not cart.type.imports_orders:
+        raise InputError("cart", f"{cart.type.label} carts do not send orders to import")
+    if not cart.active:
+        raise InputError("cart", f"{cart.store_name} is not active")
+    summary = ImportSummary()
+    connector = connector_for(cart)
+    try:
+        remote_orders = list(connector.download_orders())
+        summary.downloaded = len(remote_orders)
+        for done, remote in enumerate(remote_orders, start=1):
+            try:
+                _, created = import_cart_order(cart, remote, actor=actor)
+            except InputError as error:
+                # Left unacknowledged, so it is offered again once fixed at the cart.
+                summary.refused.append(f"order {remote.channel_order_id}: {error}")
+                continue
+            if created:
+                summary.imported += 1
+            else:
+                summary.already_here += 1
+            try:
+                connector.acknowledge_order(remote)
+                summary.acknowledged += 1
+            except CartError as error:
+                summary.unacknowledged.append(f"order {remote.channel_order_id}: {error}")
+            if progress:
+                progress(done, summary.downloaded)
+    finally:
+        connector.close()
+    return summary

@@ -1,0 +1,102 @@
+"""Pacing calls to one cart account: at most N in flight, and a token bucket under the account's rate limit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ordermanager.carts.models import Cart
+
+# Aim a little under the published limit: the cart counts in a sliding window, and our clock and
+# theirs do not agree to the millisecond.
+HEADROOM = 0.97
+# After a 429 the pace drops to this share, then climbs back over RECOVERY_SECONDS.
+BACKOFF_FACTOR = 0.7
+RECOVERY_SECONDS = 60.0
+
+
+class TokenBucket:
+    """Tokens drip in at `rate` per second up to `capacity`; a call takes one, waiting if none is left."""
+
+    def __init__(self, per_minute: float, capacity: float = 5.0, clock=time.monotonic) -> None:
+        self.target = per_minute * HEADROOM / 60.0
+        self.rate = self.target
+        self.capacity = max(1.0, min(capacity, per_minute / 60.0))
+        self._tokens = 1.0  # start nearly empty: a restart must not burst into a window the last run filled
+        self._clock = clock
+        self._stamp = clock()
+        self._paused_until = 0.0
+        self._slowed_at: float | None = None
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def _refill(self, now: float) -> None:
+        if self._slowed_at is not None:
+            # climb back linearly from the slowed pace to the target
+            progress = min(1.0, (now - self._slowed_at) / RECOVERY_SECONDS)
+            floor = self.target * BACKOFF_FACTOR
+            self.rate = floor + (self.target - floor) * progress
+            if progress >= 1.0:
+                self._slowed_at = None
+        start = max(self._stamp, self._paused_until)
+        if now > start:
+            self._tokens = min(self.capacity, self._tokens + (now - start) * self.rate)
+        self._stamp = now
+
+    def reserve(self) -> float:
+        """Take a token; return how long the caller must wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self._tokens -= 1.0
+            wait = max(0.0, self._paused_until - now)
+            if self._tokens < 0:
+                wait = max(wait, -self._tokens / self.rate)
+            return wait
+
+    def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            self.waited += wait
+            time.sleep(wait)
+
+    def slow_down(self, retry_after: float | None) -> None:
+        """The cart said 429: pause for Retry-After (or a second), and lower the pace for a while."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self._paused_until = max(self._paused_until, now + (retry_after if retry_after is not None else 1.0))
+            self._tokens = min(self._tokens, 0.0)
+            self._slowed_at = now
+            self.rate = self.target * BACKOFF_FACTOR
+
+
+class AccountGate:
+    """Every call to one cart account passes here: a slot among `concurrency`, then a token."""
+
+    def __init__(self, per_minute: float, concurrency: int) -> None:
+        self.bucket = TokenBucket(per_minute)
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.concurrency = concurrency
+        self.calls = 0
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        with self.slots:
+            self.bucket.acquire()
+            self.calls += 1
+            yield
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        self.bucket.slow_down(retry_after)
+
+
+def account_gate(cart: Cart) -> AccountGate:
+    """A gate with the account's limits from its parameters (ChannelAdvisor group, overridable per cart)."""
+    from ordermanager.params import service as params
+
+    return AccountGate(params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart))
