@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "ordermanager.statuses",
     "ordermanager.carts",
     "ordermanager.orders",
+    "ordermanager.inventory",
     "ordermanager.stack",
 ]
 
@@ -114,6 +116,23 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
+
+# E-mail to buyers (EmailTrackingToCustomer) leaves through the stack. EMAIL_URL is
+# smtp://user:password@host:587 (add ?ssl=1 for port 465); without it, mail is written to var/mail.
+_email = urlsplit(os.environ.get("EMAIL_URL", ""))
+if _email.scheme in ("smtp", "smtps"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or 587
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps" or "ssl=1" in _email.query
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and EMAIL_PORT == 587
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("ORDERMANAGER_FROM_EMAIL", "orders@localhost")
 
 LOGGING = {
     "version": 1,

@@ -79,6 +79,7 @@ def test_records_hold_no_secrets_and_no_payload(status_updates, ca_cart):
         "state",
         "cart_id",
         "order_id",
+        "sku",
         "coalesce_key",
         "reasons",
         "coalesced",

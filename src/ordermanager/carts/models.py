@@ -23,6 +23,9 @@ class Cart(models.Model):
     )
     order_download_batch = models.PositiveIntegerField(default=50, validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every edit, so a running stack controller notices new settings and reconnects.
+    updated_at = models.DateTimeField(auto_now=True)
+    last_import_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["store_name"]

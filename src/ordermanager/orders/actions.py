@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.inventory.actions import record_sale
 from ordermanager.orders.models import (
     Order,
     OrderItem,
@@ -33,6 +34,7 @@ from ordermanager.orders.models import (
 )
 from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import service as params
+from ordermanager.stack.outbox import enqueue_email
 from ordermanager.statuses.catalogue import Scope, get_event
 from ordermanager.statuses.engine import fire
 
@@ -180,6 +182,8 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     )
     source = f"cart {cart.store_name} (order {channel_id})" if cart else "manual entry"
     record(order, Kind.ACTION, f"Order received from {source} with {len(items)} item(s)", actor)
+    for item in items:
+        record_sale(item.sku.strip(), item.quantity, f"order {order.pk}")
     fire(order, "OrderImport", actor=actor)
     return order
 
@@ -198,6 +202,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
         channel_item_id=item.channel_item_id,
     )
     record(order, Kind.ACTION, f"Item {line.sku} x{line.quantity} added", actor)
+    record_sale(line.sku, line.quantity, f"order {order.pk}")
     _refresh_shipping_status(order, actor)
     fire(order, "ItemAdd", actor=actor, items=[line])
     return line
@@ -543,6 +548,9 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
             fire(order, "OrderShip", actor=actor)
     tracking.processed, tracking.processed_at = True, timezone.now()
     tracking.save(update_fields=["processed", "processed_at"])
+    if order.buyer_email and params.get("EmailTrackingToCustomer", cart=order.cart):
+        stacked = enqueue_email(order, tracking.number)
+        record(order, Kind.UPDATE_QUEUED, f"Tracking e-mail to {order.buyer_email} queued (record {stacked.pk})", actor)
 
 
 @dataclass
@@ -611,6 +619,7 @@ def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: in
     line.quantity_cancelled += count
     line.save(update_fields=["quantity_cancelled"])
     record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
+    record_sale(line.sku, -count, f"order {order.pk} cancelled")
     fire(order, "ItemCancel", actor=actor, items=[line])
     _refresh_shipping_status(order, actor)
     if order.shipping_status == ShippingStatus.CANCELED:
@@ -634,8 +643,10 @@ def cancel_order(order: Order | int, *, actor: str) -> Order:
     if not open_items:
         raise InputError("order", f"order {order.pk} has nothing open to cancel")
     for item in open_items:
-        item.quantity_cancelled += item.quantity_open
+        count = item.quantity_open
+        item.quantity_cancelled += count
         item.save(update_fields=["quantity_cancelled"])
+        record_sale(item.sku, -count, f"order {order.pk} cancelled")
     record(order, Kind.ACTION, f"Open quantities of {', '.join(i.sku for i in open_items)} cancelled", actor)
     _refresh_shipping_status(order, actor)
     if order.shipping_status == ShippingStatus.CANCELED:

@@ -21,6 +21,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders.actions import NewItem, action, receive_order
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.timeline import Kind, record
+from ordermanager.stack.limits import AccountGate
 
 
 @dataclass
@@ -84,15 +85,23 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
 
 
 def import_orders(
-    cart: Cart, *, actor: str = "import", progress: Callable[[int, int], None] | None = None
+    cart: Cart,
+    *,
+    actor: str = "import",
+    progress: Callable[[int, int], None] | None = None,
+    gate: AccountGate | None = None,
 ) -> ImportSummary:
-    """Import a cart's waiting orders. Network calls happen between transactions, never inside one."""
+    """Import a cart's waiting orders. Network calls happen between transactions, never inside one.
+
+    `gate` shares the account's pacing with the stack controller's senders when it runs the import.
+    """
     if not cart.type.imports_orders:
         raise InputError("cart", f"{cart.type.label} carts do not send orders to import")
     if not cart.active:
         raise InputError("cart", f"{cart.store_name} is not active")
     summary = ImportSummary()
-    connector = connector_for(cart)
+    Cart.objects.filter(pk=cart.pk).update(last_import_at=timezone.now())
+    connector = connector_for(cart, gate)
     try:
         remote_orders = list(connector.download_orders())
         summary.downloaded = len(remote_orders)

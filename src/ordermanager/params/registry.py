@@ -102,6 +102,14 @@ PARAMETERS: dict[str, Parameter] = {
             per_cart=False,
         ),
         Parameter(
+            "EmailTrackingToCustomer",
+            "Email",
+            bool,
+            False,
+            "When a tracking number is processed, e-mail the buyer the order's tracking numbers "
+            "(through the stack, with the mail settings in EMAIL_URL).",
+        ),
+        Parameter(
             "CartRequestsPerMinute",
             "ChannelAdvisor",
             int,

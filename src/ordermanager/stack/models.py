@@ -30,11 +30,15 @@ class StackRecord(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    cart = models.ForeignKey("carts.Cart", on_delete=models.CASCADE, related_name="stack_records")
+    # No cart for e-mail to a buyer; every cart post names its cart.
+    cart = models.ForeignKey(
+        "carts.Cart", null=True, blank=True, on_delete=models.CASCADE, related_name="stack_records"
+    )
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="stack_records"
     )
     coalesce_key = models.CharField(max_length=200)
+    sku = models.CharField(max_length=100, blank=True, help_text="The SKU of an inventory update.")
     # What asked for the post (event ids, SKUs): never secrets, never a copy of cart settings.
     reasons = models.JSONField(default=list, blank=True)
     coalesced = models.PositiveIntegerField(default=0, help_text="Changes folded into this record.")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.orders.models import Order
+from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Kind, StackRecord, State
 
 
@@ -14,7 +15,9 @@ def status_update_key(order: Order) -> str:
     return f"{Kind.STATUS_UPDATE}:order:{order.pk}"
 
 
-def enqueue(kind: str, cart: Cart, key: str, reason: str, order: Order | None = None) -> StackRecord:
+def enqueue(
+    kind: str, cart: Cart | None, key: str, reason: str, order: Order | None = None, sku: str = ""
+) -> StackRecord:
     """Add a record, or fold the change into the open record with the same key.
 
     Must run inside the transaction that made the change, so the record and the change commit
@@ -32,10 +35,11 @@ def enqueue(kind: str, cart: Cart, key: str, reason: str, order: Order | None = 
             return record
         try:
             with transaction.atomic():
-                return StackRecord.objects.create(
+                created = StackRecord.objects.create(
                     kind=kind,
                     cart=cart,
                     order=order,
+                    sku=sku,
                     coalesce_key=key,
                     reasons=[reason],
                     state=State.PENDING,
@@ -43,9 +47,21 @@ def enqueue(kind: str, cart: Cart, key: str, reason: str, order: Order | None = 
                 )
         except IntegrityError:
             continue  # another writer opened the record meanwhile: fold into it
+        metrics.bump("ordermanager_stack_queued_total", metrics.labels_of(created))
+        return created
     raise RuntimeError(f"could not enqueue {key}")
 
 
 def enqueue_status_update(order: Order, reason: str) -> StackRecord:
     assert order.cart is not None
     return enqueue(Kind.STATUS_UPDATE, order.cart, status_update_key(order), reason, order=order)
+
+
+def enqueue_inventory_update(cart: Cart, sku: str, reason: str) -> StackRecord:
+    """The SKU's level goes to the cart; the quantity is read when it is sent, so a burst sends the last one."""
+    return enqueue(Kind.INVENTORY_UPDATE, cart, f"{Kind.INVENTORY_UPDATE}:cart:{cart.pk}:sku:{sku}", reason, sku=sku)
+
+
+def enqueue_email(order: Order, reason: str) -> StackRecord:
+    """A tracking e-mail to the buyer; written when the e-mail is sent, from the order as it is then."""
+    return enqueue(Kind.EMAIL, None, f"{Kind.EMAIL}:order:{order.pk}", reason, order=order)

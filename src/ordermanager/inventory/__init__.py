@@ -1,0 +1,1 @@
+"""Stock on hand per SKU, and its synchronization to the carts (SynchQOH)."""

@@ -1,0 +1,124 @@
+"""`ordermanager stack`: the stack controller, and the operator's view of the stack (Ctrl-Shift-S)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from ordermanager.errors import InputError
+from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.stack import actions, leases
+from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
+from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Command(ProductCommand):
+    help = "The stack: run the controller, see what is queued, retry and clear problem records."
+
+    def add_subcommands(self) -> None:
+        run = self.sub("run", "Run the stack controller until stopped (Ctrl-C).")
+        run.add_argument("--once", action="store_true", help="deliver everything due now, then exit")
+        run.add_argument("--no-import", action="store_true", help="do not import orders on schedule")
+        self.sub("status", "Counts per state and cart, the oldest waiting record, and the controllers alive.")
+        listing = self.sub("list", "List stack records (newest first).")
+        listing.add_argument("--state", choices=[s.value for s in State])
+        listing.add_argument("--limit", default="50")
+        self.sub("show", "Show one record: what it is for, its attempts and the cart's last answer.").add_argument("id")
+        retry = self.sub("retry", "Put problem or waiting records back on the stack, to send now.")
+        retry.add_argument("id", nargs="*")
+        retry.add_argument("--problems", action="store_true", help="every problem record")
+        clear = self.sub("clear", "Delete Records with Failed Attempts (problem records): they will not be sent.")
+        clear.add_argument("--failed", action="store_true", required=True)
+
+    def do_run(self, once: bool, no_import: bool, **_: Any) -> None:
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO)
+        controller = StackController(Settings(once=once, imports=not no_import))
+        try:
+            controller.run()
+        except AnotherControllerRunning as error:
+            raise InputError("controller", str(error)) from None
+
+    def do_status(self, **_: Any) -> None:
+        now = timezone.now()
+        rows = StackRecord.objects.values("cart__store_name", "state").annotate(n=Count("id")).order_by()
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["cart__store_name"] or "(e-mail)", {})[row["state"]] = row["n"]
+        total = StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT, State.PROBLEM]).count()
+        self.stdout.write(f"There are {total} record(s) on the stack.")
+        states = [s.value for s in State]
+        self.stdout.write(f"{'cart':<24}" + "".join(f"{s:>11}" for s in states))
+        for cart, by_state in sorted(counts.items()):
+            self.stdout.write(f"{cart:<24}" + "".join(f"{by_state.get(s, 0):>11}" for s in states))
+        oldest = StackRecord.objects.filter(state__in=OPEN_STATES).aggregate(at=Min("created_at"))["at"]
+        self.stdout.write(
+            f"Oldest waiting record: {_age((now - oldest).total_seconds()) + ' old' if oldest else 'none'}"
+        )
+        alive = leases.alive("controller:")
+        if alive:
+            for lease in alive:
+                beat = (now - lease.heartbeat_at).total_seconds()
+                self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
+        else:
+            self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        problems = counts and sum(c.get(State.PROBLEM, 0) for c in counts.values())
+        if problems:
+            self.stdout.write(f"{problems} problem record(s) need you: ordermanager stack list --state problem")
+
+    def do_list(self, state: str | None, limit: str, **_: Any) -> None:
+        records = StackRecord.objects.select_related("cart").order_by("-id")
+        if state:
+            records = records.filter(state=state)
+        for r in records[: parse_int("limit", limit)]:
+            target = f"order {r.order_id}" if r.order_id else f"SKU {r.sku}"
+            error = f"  {r.last_error[:80]}" if r.last_error and r.state != State.SENT else ""
+            self.stdout.write(
+                f"{r.pk:>7} {r.get_kind_display():<16} {r.get_state_display():<17} "
+                f"{(r.cart.store_name if r.cart else 'e-mail'):<20} {target:<14} tries {r.attempts}{error}"
+            )
+
+    def do_show(self, id: str, **_: Any) -> None:
+        record = StackRecord.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
+        if record is None:
+            raise InputError("id", f"there is no stack record {id}")
+        fields = [
+            ("Record", record.pk),
+            ("Kind", record.get_kind_display()),
+            ("State", record.get_state_display()),
+            ("Cart", record.cart or "(e-mail)"),
+            ("Order", record.order_id or "-"),
+            ("SKU", record.sku or "-"),
+            ("Why", ", ".join(record.reasons)),
+            ("Changes folded in", record.coalesced),
+            ("Attempts", record.attempts),
+            ("Next attempt", record.next_attempt_at if record.state in OPEN_STATES else "-"),
+            ("Created", record.created_at),
+            ("Sent", record.sent_at or "-"),
+            ("In flight with", record.claimed_by or "-"),
+            ("Last error", record.last_error or "-"),
+            ("To fix", record.fix_hint or "-"),
+            ("Cart's last answer", record.last_response[:1000] or "-"),
+        ]
+        for name, value in fields:
+            self.stdout.write(f"{name + ':':<20} {value}")
+
+    def do_retry(self, id: list[str], problems: bool, **_: Any) -> None:
+        ids = [parse_int("id", value) for value in id] if id else None
+        done = actions.retry_records(actor=self.actor, ids=ids, problems=problems)
+        self.stdout.write(f"{len(done)} record(s) back on the stack.")
+
+    def do_clear(self, **_: Any) -> None:
+        done = actions.clear_failed(actor=self.actor)
+        self.stdout.write(f"{len(done)} problem record(s) cleared.")

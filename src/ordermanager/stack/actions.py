@@ -1,0 +1,246 @@
+"""The only door to a stack record's state, and to what its delivery changes on the order.
+
+Each function is one short transaction. None talks to the network: the controller sends between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from ordermanager.carts.connectors.base import CartError, ErrorKind
+from ordermanager.errors import InputError
+from ordermanager.orders.models import Order, Shipment
+from ordermanager.orders.timeline import Kind as TimelineKind
+from ordermanager.orders.timeline import record as write_timeline
+from ordermanager.stack import metrics
+from ordermanager.stack.models import OPEN_STATES, Kind, StackRecord, State
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 3600.0
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at an hour, never in lockstep."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _lane_filter(cart_id: int | None) -> Q:
+    return Q(cart_id=cart_id) if cart_id is not None else Q(cart__isnull=True)
+
+
+def claim(cart_id: int | None, holder: str, limit: int, visibility: float) -> list[StackRecord]:
+    """Take up to `limit` due records of one cart (None: the e-mail lane) and mark them in flight.
+
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets many controllers claim side by side without waiting
+    on each other. A record is never claimed while another record of the same order and kind is in
+    flight, so two senders never race to deliver the same package.
+    """
+    if limit <= 0:
+        return []
+    now = timezone.now()
+    busy = StackRecord.objects.filter(coalesce_key=OuterRef("coalesce_key"), state=State.IN_FLIGHT)
+    with transaction.atomic():
+        due = (
+            StackRecord.objects.filter(_lane_filter(cart_id), state__in=OPEN_STATES, next_attempt_at__lte=now)
+            .filter(~Exists(busy))
+            .order_by("next_attempt_at", "id")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        StackRecord.objects.filter(id__in=ids).update(
+            state=State.IN_FLIGHT,
+            claimed_by=holder,
+            claimed_until=now + dt.timedelta(seconds=visibility),
+            attempts=F("attempts") + 1,
+        )
+        return list(StackRecord.objects.select_related("cart", "order").filter(id__in=ids).order_by("id"))
+
+
+def recover_abandoned(cart_id: int | None, holder: str, actor: str) -> int:
+    """Records another controller left in flight go back on the stack. Call it on taking a lane's lease:
+    the lease ran out, so that controller stopped (or lost the lane) and will not finish them.
+
+    Their next attempt reads the cart's state first, because the lost controller may have sent them.
+    """
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        stale = StackRecord.objects.filter(_lane_filter(cart_id), state=State.IN_FLIGHT).exclude(claimed_by=holder)
+        if connection.features.has_select_for_update_skip_locked:
+            stale = stale.select_for_update(skip_locked=True, of=("self",))
+        for record in stale.select_related("order"):
+            _fold_or_reopen(record, now)
+            if record.order is not None:
+                write_timeline(
+                    record.order,
+                    TimelineKind.DELIVERY,
+                    f"Stack record {record.pk} was in flight with {record.claimed_by}, which stopped; "
+                    "it will check with the cart before sending again",
+                    actor,
+                )
+            count += 1
+    return count
+
+
+def _fold_or_reopen(record: StackRecord, next_at: dt.datetime) -> None:
+    """Back to waiting, unless a newer record for the same order and kind is open: then fold into it."""
+    newer = StackRecord.objects.filter(coalesce_key=record.coalesce_key, state__in=OPEN_STATES).first()
+    if newer is not None:
+        newer.reasons = list(dict.fromkeys([*record.reasons, *newer.reasons]))
+        newer.coalesced += 1 + record.coalesced
+        # The newer record inherits the doubt: it must reconcile before sending.
+        newer.attempts = max(newer.attempts, record.attempts)
+        newer.save(update_fields=["reasons", "coalesced", "attempts", "updated_at"])
+        record.state = State.CLEARED
+        record.last_error = f"folded into record {newer.pk}"
+        record.save(update_fields=["state", "last_error", "updated_at"])
+        return
+    record.state, record.next_attempt_at, record.claimed_by, record.claimed_until = State.RETRY, next_at, "", None
+    record.save(update_fields=["state", "next_attempt_at", "claimed_by", "claimed_until", "updated_at"])
+
+
+def _still_ours(record: StackRecord, holder: str) -> StackRecord | None:
+    """The record, locked, if this controller still holds it; None if its claim ran out and it moved on."""
+    current = StackRecord.objects.select_for_update().filter(pk=record.pk).first()
+    if current is None or current.state != State.IN_FLIGHT or current.claimed_by != holder:
+        return None
+    return current
+
+
+def package_delivered(
+    record: StackRecord, shipment_id: int, message: str, actor: str, *, fulfillment_id: str = ""
+) -> None:
+    """The cart has this package: remember it, so no later attempt sends it again."""
+    with transaction.atomic():
+        updated = Shipment.objects.filter(pk=shipment_id, delivered_to_cart_at__isnull=True).update(
+            delivered_to_cart_at=timezone.now(), cart_fulfillment_id=fulfillment_id[:64]
+        )
+        if updated and record.order is not None:
+            write_timeline(
+                record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk, package=shipment_id
+            )
+
+
+def mark_sent(record: StackRecord, holder: str, message: str, actor: str, response: str = "") -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        current = _still_ours(record, holder)
+        if current is None:
+            return
+        current.state, current.sent_at, current.claimed_by, current.claimed_until = State.SENT, now, "", None
+        current.last_response = response[:4000]
+        current.last_error = current.fix_hint = ""
+        current.save()
+        if current.order_id is not None:
+            write_timeline(record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk)
+        labels = metrics.labels_of(current)
+        metrics.bump("ordermanager_stack_sent_total", labels)
+        metrics.observe("ordermanager_stack_delivery_seconds", (now - current.created_at).total_seconds(), labels)
+
+
+def mark_failed(record: StackRecord, holder: str, error: CartError, actor: str) -> State | None:
+    """Schedule a retry, or make a problem record when a person must act. Returns the new state."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = _still_ours(record, holder)
+        if current is None:
+            return None
+        labels = metrics.labels_of(current)
+        if error.kind == ErrorKind.PERMANENT:
+            current.state = State.PROBLEM
+            what = f"Problem: {error.message}"
+            if error.fix_hint:
+                what += f". To fix: {error.fix_hint}"
+            metrics.bump("ordermanager_stack_problems_total", labels)
+        else:
+            delay = error.retry_after if error.kind == ErrorKind.RATE_LIMITED and error.retry_after else None
+            delay = max(delay or 0.0, backoff(current.attempts))
+            current.state, current.next_attempt_at = State.RETRY, now + dt.timedelta(seconds=delay)
+            what = f"{error.message}; trying again in {delay:.0f} s"
+            metrics.bump("ordermanager_stack_retries_total", {**labels, "reason": error.kind.value})
+        current.last_error, current.fix_hint, current.last_response = error.message[:4000], error.fix_hint, error.raw
+        current.claimed_by, current.claimed_until = "", None
+        current.save()
+        if current.order_id is not None:
+            write_timeline(
+                record.order,
+                TimelineKind.DELIVERY,
+                f"Delivery attempt {current.attempts} of stack record {current.pk} failed. {what}",
+                actor,
+                stack_record=current.pk,
+                error_kind=error.kind.value,
+            )
+        return State(current.state)
+
+
+# --- operator commands ------------------------------------------------------------------------
+
+
+def _operator_note(records: Iterable[StackRecord], text: str, actor: str) -> None:
+    for record in records:
+        if record.order_id is not None:
+            write_timeline(
+                record.order, TimelineKind.OPERATOR, text.format(id=record.pk), actor, stack_record=record.pk
+            )
+
+
+@transaction.atomic
+def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = False) -> list[int]:
+    """Send problem or waiting records again now (after the operator fixed the cause)."""
+    if ids is None and not problems:
+        raise InputError("record", "name the record(s) to retry, or --problems for every problem record")
+    chosen = StackRecord.objects.select_for_update().select_related("order")
+    chosen = chosen.filter(state=State.PROBLEM) if problems else chosen.filter(pk__in=ids or [])
+    found = list(chosen)
+    if ids is not None:
+        missing = sorted(set(ids) - {r.pk for r in found})
+        if missing:
+            raise InputError("record", f"there is no stack record {missing[0]}")
+        wrong = [r for r in found if r.state not in (State.PROBLEM, State.RETRY, State.PENDING)]
+        if wrong:
+            raise InputError(
+                "record",
+                f"record {wrong[0].pk} is {wrong[0].get_state_display().lower()}, "
+                "only problem or waiting records can be retried",
+            )
+    for record in found:
+        _fold_or_reopen(record, timezone.now())
+    _operator_note(found, "Stack record {id} put back on the stack by the operator", actor)
+    return [r.pk for r in found]
+
+
+@transaction.atomic
+def clear_failed(*, actor: str) -> list[int]:
+    """Delete Records with Failed Attempts: problem records leave the stack (they stay listed as cleared)."""
+    found = list(StackRecord.objects.select_for_update().select_related("order").filter(state=State.PROBLEM))
+    StackRecord.objects.filter(pk__in=[r.pk for r in found]).update(state=State.CLEARED, updated_at=timezone.now())
+    _operator_note(found, "Problem record {id} cleared from the stack by the operator; it will not be sent", actor)
+    return [r.pk for r in found]
+
+
+def order_of(record: StackRecord) -> Order | None:
+    return Order.objects.select_related("cart").filter(pk=record.order_id).first() if record.order_id else None
+
+
+__all__ = [
+    "Kind",
+    "State",
+    "backoff",
+    "claim",
+    "clear_failed",
+    "mark_failed",
+    "mark_sent",
+    "package_delivered",
+    "recover_abandoned",
+    "retry_records",
+]

@@ -1,0 +1,128 @@
+"""Delivering one stack record: build what to send from current data, send it, record the outcome.
+
+Reading, sending and recording are separate steps, so no database transaction is open while a call
+is on the wire. A record that has been tried before (or was in flight when a controller stopped)
+first asks the cart what it already has, so a package is never shipped twice.
+"""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage
+
+from ordermanager.carts.carriers import Source, note_carrier_classes
+from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind, QuantityUpdate, ShipmentRequest
+from ordermanager.carts.connectors.channeladvisor.connector import CARRIER_REFUSED
+from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
+from ordermanager.inventory.models import Product
+from ordermanager.orders.models import Order
+from ordermanager.stack import actions
+from ordermanager.stack.models import Kind, StackRecord
+
+
+def deliver(record: StackRecord, connector: Connector | None, holder: str) -> None:
+    """Deliver one claimed record and write the outcome; a cart error never escapes."""
+    actor = f"stack:{holder}"
+    try:
+        if record.kind == Kind.STATUS_UPDATE:
+            message = _status_update(record, connector, actor)
+        elif record.kind == Kind.INVENTORY_UPDATE:
+            message = _inventory_update(record, connector)
+        else:
+            message = _email(record)
+    except CartError as error:
+        actions.mark_failed(record, holder, error, actor)
+        return
+    actions.mark_sent(record, holder, message, actor)
+
+
+def _status_update(record: StackRecord, connector: Connector | None, actor: str) -> str:
+    assert connector is not None
+    assert record.cart is not None
+    order = Order.objects.select_related("cart").get(pk=record.order_id)
+    cart = record.cart
+    if not cart.type.needs_tracking_for_status_updates:
+        reply = connector.send_status_update(order)
+        return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}"
+    requests = plan_shipments(order)
+    if not requests:
+        return f"Nothing left to send to {cart.store_name}: every package with tracking is already there"
+    if record.attempts > 1:
+        requests = _reconcile(record, order, requests, connector, actor)
+    for request in requests:
+        _ship(record, order, request, connector, actor)
+    packages = ", ".join(str(r.package_id) for r in requests) or "none (all were there)"
+    return f"Status update delivered to {cart.store_name}; packages sent: {packages}"
+
+
+def _ship(record: StackRecord, order: Order, request: ShipmentRequest, connector: Connector, actor: str) -> None:
+    cart = order.cart
+    assert cart is not None
+    try:
+        connector.send_shipment(request)
+    except CartError as error:
+        if error.kind == ErrorKind.AMBIGUOUS:
+            still_missing = _reconcile(record, order, [request], connector, actor)
+            if not still_missing:
+                return  # it did reach the cart after all, and is now recorded
+        if error.status == 400 and CARRIER_REFUSED in error.message.lower():
+            note_carrier_classes(cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
+        raise
+    lines = "whole order" if request.lines is None else ", ".join(f"{li.sku} x{li.quantity}" for li in request.lines)
+    actions.package_delivered(
+        record,
+        request.package_id,
+        f"{cart.store_name} accepted package {request.package_id} ({lines}): tracking {request.tracking_number}, "
+        f"{request.carrier}/{request.shipping_class}, attempt {record.attempts}",
+        actor,
+    )
+
+
+def _reconcile(
+    record: StackRecord, order: Order, requests: list[ShipmentRequest], connector: Connector, actor: str
+) -> list[ShipmentRequest]:
+    """Ask the cart which packages it already has; record those, and return the ones still to send."""
+    fulfillments = connector.read_fulfillments(order.channel_order_id)
+    by_tracking = {f.tracking_number: f for f in fulfillments if f.tracking_number}
+    by_ours = {f.seller_fulfillment_id: f for f in fulfillments if f.seller_fulfillment_id}
+    remaining = []
+    for request in requests:
+        found = by_tracking.get(request.tracking_number) or by_ours.get(request.seller_fulfillment_id)
+        if found is None:
+            remaining.append(request)
+            continue
+        actions.package_delivered(
+            record,
+            request.package_id,
+            f"{order.cart} already had package {request.package_id} (fulfillment {found.fulfillment_id}, "
+            f"tracking {found.tracking_number}); not sent again",
+            actor,
+            fulfillment_id=found.fulfillment_id,
+        )
+    return remaining
+
+
+def _inventory_update(record: StackRecord, connector: Connector | None) -> str:
+    assert connector is not None
+    assert record.cart is not None
+    product = Product.objects.filter(sku=record.sku).first()
+    if product is None:
+        return f"SKU {record.sku} is no longer kept here; nothing sent"
+    quantity = max(product.quantity_on_hand, 0)
+    outcome = connector.push_quantities([QuantityUpdate(record.sku, quantity)])
+    error = outcome.get(record.sku)
+    if error is not None:
+        raise error
+    return f"{record.cart.store_name} now shows {quantity} of {record.sku}"
+
+
+def _email(record: StackRecord) -> str:
+    order = Order.objects.get(pk=record.order_id)
+    numbers = list(order.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
+    reference = order.marketplace_order_id or order.channel_order_id or str(order.pk)
+    body = [f"Hello {order.buyer_name or ''},".replace(" ,", ","), "", f"Your order {reference} is on its way.", ""]
+    body += [f"  {t.shipment.carrier} {t.shipment.shipping_class}: {t.number}".replace("  :", ":") for t in numbers]
+    try:
+        EmailMessage(f"Your order {reference} has shipped", "\n".join(body), to=[order.buyer_email]).send()
+    except (OSError, ValueError) as error:
+        raise CartError(ErrorKind.TRANSIENT, f"the mail server did not take the e-mail: {error}") from None
+    return f"Tracking e-mail sent to {order.buyer_email} ({len(numbers)} tracking number(s))"
