@@ -1,0 +1,3 @@
+from casandbox.server import main
+
+main()
