@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from casandbox import demo
+from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts import service as carts
+from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
@@ -37,3 +42,62 @@ def generic_cart(db: None) -> Cart:
 def new_order(cart: Cart | None = None, *skus_and_quantities: tuple[str, int], **fields: object) -> Order:
     items = [NewItem(sku=s, quantity=q, title=f"Item {s}") for s, q in (skus_and_quantities or [("SKU-1", 2)])]
     return actions.receive_order(items, actor=ACTOR, cart=cart, **fields)
+
+
+# --- the ChannelAdvisor sandbox, over real HTTP on loopback -------------------------------------
+
+CA_METHODS = [("UPS", "Ground"), ("UPS", "Next Day Air"), ("FedEx", "Ground"), ("USPS", "Priority")]
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """One sandbox process per test worker; each test resets it."""
+    with SandboxProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def ca(sandbox: SandboxProcess) -> Iterator[SandboxControl]:
+    """The sandbox, reset and seeded with the demo account (two profiles, carriers, DCs, products; no orders)."""
+    with sandbox.control() as control:
+        control.reset()
+        control.seed(**demo.payload())
+        yield control
+
+
+def make_sandbox_cart(sandbox: SandboxProcess, name: str = "CA Sandbox", **fields: object) -> Cart:
+    cart = carts.add_cart(
+        name,
+        "channeladvisor",
+        account_id=demo.ACCOUNT_IDS[demo.PROFILE_ID],
+        profile_id=demo.PROFILE_ID,
+        application_id=demo.APPLICATION_ID,
+        shared_secret=demo.SHARED_SECRET,
+        refresh_token=demo.REFRESH_TOKEN,
+        api_base_url=sandbox.base_url,
+        **fields,
+    )
+    for carrier, shipping_class in CA_METHODS:
+        map_carrier(cart, carrier, shipping_class, carrier, shipping_class)
+    return cart
+
+
+@pytest.fixture
+def sandbox_cart(db: None, sandbox: SandboxProcess, ca: SandboxControl) -> Cart:
+    return make_sandbox_cart(sandbox)
+
+
+def sandbox_order(ca: SandboxControl, *quantities: int, **fields: object) -> int:
+    """Seed one unshipped, paid order in the sandbox with items of the given quantities; return its ID."""
+    items = [
+        {"Sku": f"WID-{n:03d}", "Title": f"Widget model {n}", "Quantity": q, "UnitPrice": 10.0}
+        for n, q in enumerate(quantities or (1,), start=1)
+    ]
+    order = {
+        "ProfileID": demo.PROFILE_ID,
+        "Items": items,
+        "RequestedShippingCarrier": "UPS",
+        "RequestedShippingClass": "Ground",
+        **fields,
+    }
+    return ca.seed(orders=[order])["order_ids"][0]

@@ -32,9 +32,7 @@ def token_endpoint(state: State, req: ApiRequest) -> ApiResponse:
         # CA answers 400 either way; some of its answers are plain text, hence the switch.
         if state.config.token_error_format == "text":  # noqa: S105 - a format name, not a password
             return ApiResponse(400, b"Bad Request", [("content-type", "text/html")])
-        return ApiResponse(
-            400, dumps({"error": exc.error}), [("content-type", "application/json;charset=UTF-8")]
-        )
+        return ApiResponse(400, dumps({"error": exc.error}), [("content-type", "application/json;charset=UTF-8")])
 
 
 def _client(state: State, req: ApiRequest) -> dict[str, Any]:
@@ -155,9 +153,7 @@ def authorize_endpoint(state: State, req: ApiRequest) -> ApiResponse:
     redirect = params.get("redirect_uri")
     if app is None or not redirect or params.get("response_type", "code") != "code":
         return ApiResponse(400, b"Bad Request", [("content-type", "text/html")])
-    code = add_auth_code(
-        state, app["application_id"], app.get("profiles", []), params.get("scope", ""), redirect
-    )
+    code = add_auth_code(state, app["application_id"], app.get("profiles", []), params.get("scope", ""), redirect)
     query = {"code": code["code"], **({"state": params["state"]} if "state" in params else {})}
     sep = "&" if "?" in redirect else "?"
     return ApiResponse(302, b"", [("location", f"{redirect}{sep}{urlencode(query)}")])

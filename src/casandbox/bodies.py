@@ -62,9 +62,7 @@ def _convert(name: str, value: Any, kind: Any) -> Any:
         raise bad_request(f"Cannot convert the literal '{value}' to the expected type '{NAMESPACE}.{kind}'.")
     elif isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value)
-    raise bad_request(
-        f"Cannot convert the literal '{value}' to the expected type '{edm_name(kind)}' ('{name}')."
-    )
+    raise bad_request(f"Cannot convert the literal '{value}' to the expected type '{edm_name(kind)}' ('{name}').")
 
 
 def _number(value: Any, kind: type) -> Any:

@@ -132,9 +132,7 @@ def _seed_history(state: State, order: Order, data: dict[str, Any]) -> None:
 def _seed_fulfillment(state: State, order: Order, spec: dict[str, Any], number: int) -> None:
     by_sku = {i["Sku"]: i["ID"] for i in order["Items"]}
     quantities: dict[int, int] = {}
-    for line in spec.get("Items") or [
-        {"OrderItemID": i["ID"], "Quantity": i["Quantity"]} for i in order["Items"]
-    ]:
+    for line in spec.get("Items") or [{"OrderItemID": i["ID"], "Quantity": i["Quantity"]} for i in order["Items"]]:
         item_id = line.get("OrderItemID") or by_sku.get(line.get("Sku") or "")
         if item_id is None:
             raise ValueError(f"order {order['ID']}: fulfillment item {line} matches no order item")

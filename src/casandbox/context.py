@@ -84,9 +84,7 @@ class Ctx:
             raise bad_request("The request body is empty; a JSON body is required.")
         ctype = self.req.headers.get("content-type", "")
         if ctype and "json" not in ctype.lower():
-            raise ApiError(
-                415, f"The request entity's media type '{ctype}' is not supported for this resource."
-            )
+            raise ApiError(415, f"The request entity's media type '{ctype}' is not supported for this resource.")
         try:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:

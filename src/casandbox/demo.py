@@ -90,9 +90,7 @@ def payload() -> dict[str, Any]:
                 "refresh_tokens": [{"token": REFRESH_TOKEN, "profiles": list(PROFILE_IDS), "scope": SCOPE}],
             }
         ],
-        "carriers": [
-            {"ProfileID": p, "CarrierCode": c, "ClassCode": k} for p in PROFILE_IDS for c, k in CARRIERS
-        ],
+        "carriers": [{"ProfileID": p, "CarrierCode": c, "ClassCode": k} for p in PROFILE_IDS for c, k in CARRIERS],
         "distribution_centers": [
             _dc(PROFILE_ID, 1, "Main Warehouse", "MAIN", "Raleigh", "NC"),
             _dc(PROFILE_ID, 2, "West Coast Warehouse", "WEST", "Reno", "NV"),
@@ -129,6 +127,4 @@ def _dc(profile: int, dc_id: int, name: str, code: str, city: str, region: str) 
 def seed_demo(state: State) -> None:
     seeding.seed(state, payload())
     for profile, count in ORDERS_PER_PROFILE.items():
-        seeding.generate_orders(
-            state, profile, count, seed=_SEED + profile, shipping_status="mixed", max_items=4
-        )
+        seeding.generate_orders(state, profile, count, seed=_SEED + profile, shipping_status="mixed", max_items=4)

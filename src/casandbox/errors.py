@@ -10,9 +10,7 @@ DENIED = "Authorization has been denied for this request."
 class ApiError(Exception):
     """Raised anywhere below the front door; turned into CA's error response."""
 
-    def __init__(
-        self, status: int, message: str, *, web_api_style: bool = False, retry_after: int | None = None
-    ):
+    def __init__(self, status: int, message: str, *, web_api_style: bool = False, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -39,9 +37,7 @@ def not_found_entity(entity_set: str, key: object) -> ApiError:
 
 
 def no_route(url: str) -> ApiError:
-    return ApiError(
-        404, f"No HTTP resource was found that matches the request URI '{url}'.", web_api_style=True
-    )
+    return ApiError(404, f"No HTTP resource was found that matches the request URI '{url}'.", web_api_style=True)
 
 
 def unauthorized() -> ApiError:

@@ -89,9 +89,7 @@ class Limiter:
         if not self.limits.enabled:
             return
         lim = self.limits
-        windows = [
-            self._window(self._profiles, p, lim.profile_requests, lim.profile_window_s) for p in profiles
-        ]
+        windows = [self._window(self._profiles, p, lim.profile_requests, lim.profile_window_s) for p in profiles]
         windows.append(self._window(self._ip_minute, ip, lim.ip_per_minute, 60.0))
         windows.append(self._window(self._ip_hour, ip, lim.ip_per_hour, 3600.0))
         wait = max(w.wait(now) for w in windows)

@@ -230,7 +230,5 @@ def resolve(method: str, path: str, url: str) -> tuple[Route, re.Match[str]]:
             return route, match
         allowed.extend(route.methods)
     if allowed:
-        raise ApiError(
-            405, f"The requested resource does not support http method '{method}'.", web_api_style=True
-        )
+        raise ApiError(405, f"The requested resource does not support http method '{method}'.", web_api_style=True)
     raise no_route(url)

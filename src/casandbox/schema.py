@@ -265,9 +265,7 @@ DISTRIBUTION_CENTER = EntityType(
     ),
 )
 
-PROFILE = EntityType(
-    "Profile", _props("ID:int AccountName CompanyName DefaultDistributionCenterID:int IsEnabled:bool")
-)
+PROFILE = EntityType("Profile", _props("ID:int AccountName CompanyName DefaultDistributionCenterID:int IsEnabled:bool"))
 
 TYPES: dict[str, EntityType] = {
     t.name: t

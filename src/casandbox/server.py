@@ -33,18 +33,12 @@ class _Server(uvicorn.Server):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="casandbox", description="A local emulator of ChannelAdvisor's REST API."
-    )
+    parser = argparse.ArgumentParser(prog="casandbox", description="A local emulator of ChannelAdvisor's REST API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port and prints it")
-    parser.add_argument(
-        "--data", default="var/casandbox.sqlite3", help="the SQLite file that keeps the state"
-    )
+    parser.add_argument("--data", default="var/casandbox.sqlite3", help="the SQLite file that keeps the state")
     parser.add_argument("--seed", choices=["demo"], help="seed the demo data set when the database is empty")
-    parser.add_argument(
-        "--base-url", help="the URL clients reach the sandbox at (for nextLink and @odata.context)"
-    )
+    parser.add_argument("--base-url", help="the URL clients reach the sandbox at (for nextLink and @odata.context)")
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 

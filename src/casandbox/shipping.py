@@ -43,9 +43,7 @@ def canceled_by_item(order: Order) -> dict[int, int]:
 
 def remaining_by_item(order: Order) -> dict[int, int]:
     shipped, canceled = shipped_by_item(order), canceled_by_item(order)
-    return {
-        item["ID"]: item["Quantity"] - shipped[item["ID"]] - canceled[item["ID"]] for item in order["Items"]
-    }
+    return {item["ID"]: item["Quantity"] - shipped[item["ID"]] - canceled[item["ID"]] for item in order["Items"]}
 
 
 def new_fulfillment(state: State, order: Order, **fields: Any) -> dict[str, Any]:

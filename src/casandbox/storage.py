@@ -53,9 +53,7 @@ class Storage:
             return
         pending, self._pending = self._pending, {}
         upserts = [
-            (k, key, json.dumps(obj, separators=(",", ":")))
-            for (k, key), obj in pending.items()
-            if obj is not None
+            (k, key, json.dumps(obj, separators=(",", ":"))) for (k, key), obj in pending.items() if obj is not None
         ]
         deletes = [(k, key) for (k, key), obj in pending.items() if obj is None]
         db = self._db

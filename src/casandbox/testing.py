@@ -242,11 +242,7 @@ class SandboxControl:
     ) -> dict[str, Any]:
         spec = {"route": route, "mode": mode, "status": status, "seed": seed, "delay_ms": delay_ms}
         spec.update(
-            {
-                k: v
-                for k, v in (("count", count), ("fraction", fraction), ("retry_after", retry_after))
-                if v is not None
-            }
+            {k: v for k, v in (("count", count), ("fraction", fraction), ("retry_after", retry_after)) if v is not None}
         )
         return self._call("POST", "/faults", json=spec)["faults"][0]
 

@@ -67,9 +67,7 @@ def add_application(state: State, raw: dict[str, Any]) -> None:
     state.storage.put("application", app["application_id"], app)
     for token in raw.get("refresh_tokens", []):
         scope = token.get("scope", "orders inventory")
-        auth.add_refresh_token(
-            state, app["application_id"], token.get("profiles", profiles), scope, token["token"]
-        )
+        auth.add_refresh_token(state, app["application_id"], token.get("profiles", profiles), scope, token["token"])
 
 
 def add_carrier(state: State, raw: dict[str, Any]) -> None:

@@ -49,9 +49,7 @@ def adjust_order(ctx: Ctx) -> ApiResponse:
     if shipped or data.get("RefundOnly"):
         amount = data.get("AdjustmentAmount")
         amount = order["TotalPrice"] if amount is None else amount
-        refund = builders.adjustment(
-            ctx.state, order, None, "Refund", 0, common["Reason"], when, ItemAdjustment=amount
-        )
+        refund = builders.adjustment(ctx.state, order, None, "Refund", 0, common["Reason"], when, ItemAdjustment=amount)
         refund.update(_flags(common))
         order["Adjustments"].append(refund)
     else:
@@ -90,14 +88,10 @@ def adjust_item(ctx: Ctx) -> ApiResponse:
     if left > 0 and not data.get("RefundOnly"):
         quantity = left if quantity is None else quantity
         if quantity > left:
-            raise bad_request(
-                f"Quantity {quantity} exceeds the {left} unshipped units of order item {item['ID']}."
-            )
+            raise bad_request(f"Quantity {quantity} exceeds the {left} unshipped units of order item {item['ID']}.")
         record = builders.cancellation(ctx.state, order, item, quantity, common["Reason"], when, **amounts)
     else:
-        record = builders.adjustment(
-            ctx.state, order, item, "Refund", quantity or 0, common["Reason"], when, **amounts
-        )
+        record = builders.adjustment(ctx.state, order, item, "Refund", quantity or 0, common["Reason"], when, **amounts)
     record.update(_flags(common))
     order["Adjustments"].append(record)
     shipping.settle(ctx.state, order)

@@ -30,9 +30,7 @@ def batch(ctx: Ctx) -> ApiResponse:
         query = part.query
         if outer_token and "authorization" not in headers and query_param(query, "access_token") is None:
             query = f"{query}&access_token={outer_token}" if query else f"access_token={outer_token}"
-        inner = ApiRequest(
-            part.method, part.path, query, headers, part.body, ctx.req.client, ctx.req.base_url, True
-        )
+        inner = ApiRequest(part.method, part.path, query, headers, part.body, ctx.req.client, ctx.req.base_url, True)
         results.append((part.content_id or str(index), run_part(inner)))
     if "multipart/mixed" in ctx.req.headers.get("accept", "").lower():
         body, content_type = multipart_response([(r.status, r.headers, r.body) for _, r in results])

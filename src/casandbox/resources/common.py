@@ -30,12 +30,7 @@ def make_navs(ctx: Ctx) -> NavFn:
             if order is None:
                 return []
             if nav == "FulfillmentItems":
-                return [
-                    fi
-                    for f in order["Fulfillments"]
-                    for fi in f["Items"]
-                    if fi["OrderItemID"] == entity["ID"]
-                ]
+                return [fi for f in order["Fulfillments"] for fi in f["Items"] if fi["OrderItemID"] == entity["ID"]]
             if nav == "Adjustments":
                 return [a for a in order["Adjustments"] if a.get("OrderItemID") == entity["ID"]]
         return entity.get(nav, [])

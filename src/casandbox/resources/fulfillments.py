@@ -33,12 +33,7 @@ MOVE: bodies.Spec = {"DestinationFulfillmentID": "int"}
 
 
 def _all(ctx: Ctx) -> list[dict[str, Any]]:
-    return [
-        f
-        for order in ctx.state.orders.values()
-        if ctx.visible(order["ProfileID"])
-        for f in order["Fulfillments"]
-    ]
+    return [f for order in ctx.state.orders.values() if ctx.visible(order["ProfileID"]) for f in order["Fulfillments"]]
 
 
 def list_fulfillments(ctx: Ctx) -> ApiResponse:
@@ -80,9 +75,7 @@ def create_fulfillment(ctx: Ctx) -> ApiResponse:
         raise bad_request("ProfileID is required when the token spans several profiles.")
     if profile is not None and profile != order["ProfileID"]:
         raise bad_request(f"The order {order_id} does not belong to profile {profile}.")
-    shipping.check_carrier(
-        ctx.state, order["ProfileID"], data.get("ShippingCarrier"), data.get("ShippingClass")
-    )
+    shipping.check_carrier(ctx.state, order["ProfileID"], data.get("ShippingCarrier"), data.get("ShippingClass"))
     fields = {k: v for k, v in data.items() if k in EDITABLE and v is not None}
     fulfillment = shipping.new_fulfillment(ctx.state, order, **fields)
     shipping.settle(ctx.state, order)
@@ -138,9 +131,7 @@ def move_item(ctx: Ctx) -> ApiResponse:
     return no_content()
 
 
-def _settle_and_log(
-    ctx: Ctx, order: Order, fulfillment: dict[str, Any], before: dict[int, int], event: str
-) -> None:
+def _settle_and_log(ctx: Ctx, order: Order, fulfillment: dict[str, Any], before: dict[int, int], event: str) -> None:
     shipping.settle(
         ctx.state,
         order,

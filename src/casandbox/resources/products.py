@@ -61,9 +61,7 @@ def update_quantity(ctx: Ctx) -> ApiResponse:
     update_type = bodies.required(request, "UpdateType", "QuantityUpdateRequest")
     updates = request.get("Updates")
     if not updates:
-        raise bad_request(
-            "The property 'Updates' is required and must list at least one distribution center."
-        )
+        raise bad_request("The property 'Updates' is required and must list at least one distribution center.")
     state = ctx.state
     product = _find(ctx)
     profile = product["ProfileID"]
@@ -74,9 +72,7 @@ def update_quantity(ctx: Ctx) -> ApiResponse:
         if dc is None or dc["IsDeleted"]:
             raise bad_request(f"The distribution center {dc_id} does not exist.")
         if dc["IsExternallyManaged"]:
-            raise bad_request(
-                f"The distribution center {dc_id} is externally managed; its quantity cannot be updated."
-            )
+            raise bad_request(f"The distribution center {dc_id} is externally managed; its quantity cannot be updated.")
     figures = stock.derived(state, PENDING, product)
     default_dc = state.profiles[profile].get("DefaultDistributionCenterID")
     rows = {row["DistributionCenterID"]: row for row in product["DCQuantities"]}
@@ -98,9 +94,7 @@ def update_quantity(ctx: Ctx) -> ApiResponse:
             value = row["AvailableQuantity"] + update["Quantity"]
         else:
             # Pending units ship from the profile's default DC, so only its figure has them taken off.
-            taken = (
-                stock.deduction(update_type, figures) if update["DistributionCenterID"] == default_dc else 0
-            )
+            taken = stock.deduction(update_type, figures) if update["DistributionCenterID"] == default_dc else 0
             value = update["Quantity"] - taken
         row["AvailableQuantity"] = max(0, value)
     now = timefmt.format_utc(state.clock.now())

@@ -38,9 +38,7 @@ SHIP_REQUEST: bodies.Spec = {
 def ship(ctx: Ctx) -> ApiResponse:
     body = ctx.json_body()
     if not isinstance(body, dict) or "Value" not in body:
-        raise bad_request(
-            "The parameter 'Value' is missing: the body must be {\"Value\": {...ShipOrderRequest...}}."
-        )
+        raise bad_request("The parameter 'Value' is missing: the body must be {\"Value\": {...ShipOrderRequest...}}.")
     extra = [k for k in body if k != "Value"]
     if extra:
         raise bad_request(f"The parameter '{extra[0]}' is not a parameter of the action 'Ship'.")
@@ -50,9 +48,7 @@ def ship(ctx: Ctx) -> ApiResponse:
     if order is None or not ctx.visible(order["ProfileID"]):
         raise not_found_entity("Orders", ctx.key())
     status = request.get("DeliveryStatus") or "Complete"
-    shipping.check_carrier(
-        state, order["ProfileID"], request.get("ShippingCarrier"), request.get("ShippingClass")
-    )
+    shipping.check_carrier(state, order["ProfileID"], request.get("ShippingCarrier"), request.get("ShippingClass"))
     shipping.check_distribution_center(state, order["ProfileID"], request.get("DistributionCenterID"))
     if status == "NoChange":
         return no_content()  # CA: only a DeliveryStatus other than NoChange triggers shipping

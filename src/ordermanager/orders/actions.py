@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from ordermanager.carts.models import Cart
@@ -203,7 +203,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
     )
     record(order, Kind.ACTION, f"Item {line.sku} x{line.quantity} added", actor)
     record_sale(line.sku, line.quantity, f"order {order.pk}")
-    _refresh_shipping_status(order, actor)
+    refresh_shipping_status(order, actor)
     fire(order, "ItemAdd", actor=actor, items=[line])
     return line
 
@@ -232,7 +232,7 @@ def change_item(
         raise InputError("item", "nothing to change: give a quantity or a title")
     line.save()
     record(order, Kind.ACTION, f"Item {line.sku} changed: {', '.join(changes)}", actor)
-    _refresh_shipping_status(order, actor)
+    refresh_shipping_status(order, actor)
     fire(order, "ItemChange", actor=actor, items=[line])
     return line
 
@@ -516,7 +516,7 @@ def add_tracking_number(
         package=shipment.pk,
         tracking_number=number,
     )
-    _refresh_shipping_status(order, actor)
+    refresh_shipping_status(order, actor)
     if process:
         _process_tracking_number(order, tracking, actor)
     return tracking
@@ -583,11 +583,13 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     return ProcessReport(done, too_old, days)
 
 
-def _refresh_shipping_status(order: Order, actor: str) -> None:
+def refresh_shipping_status(order: Order, actor: str) -> None:
     """Derive the order's shipping status from its items' open, shipped and cancelled quantities."""
-    items = list(order.items.all())
-    shipped = sum(i.quantity_shipped for i in items)
-    open_ = sum(max(i.quantity_open, 0) for i in items)
+    if order.shipping_status == ShippingStatus.THIRD_PARTY_MANAGED:
+        return  # shipped by a fulfilment partner (e.g. FBA), not by us
+    totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
+    shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
+    open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
     if open_ == 0 and shipped == 0:
         status = ShippingStatus.CANCELED
     elif open_ == 0:
@@ -621,7 +623,7 @@ def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: in
     record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
     record_sale(line.sku, -count, f"order {order.pk} cancelled")
     fire(order, "ItemCancel", actor=actor, items=[line])
-    _refresh_shipping_status(order, actor)
+    refresh_shipping_status(order, actor)
     if order.shipping_status == ShippingStatus.CANCELED:
         _mark_cancelled(order, actor)
     return line
@@ -648,7 +650,7 @@ def cancel_order(order: Order | int, *, actor: str) -> Order:
         item.save(update_fields=["quantity_cancelled"])
         record_sale(item.sku, -count, f"order {order.pk} cancelled")
     record(order, Kind.ACTION, f"Open quantities of {', '.join(i.sku for i in open_items)} cancelled", actor)
-    _refresh_shipping_status(order, actor)
+    refresh_shipping_status(order, actor)
     if order.shipping_status == ShippingStatus.CANCELED:
         _mark_cancelled(order, actor)
     else:

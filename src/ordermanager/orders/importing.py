@@ -18,7 +18,7 @@ from ordermanager.carts.connectors.base import CartError, RemoteOrder
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.orders.actions import NewItem, action, receive_order
+from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.timeline import Kind, record
 from ordermanager.stack.limits import AccountGate
@@ -78,9 +78,9 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
         return existing, False
     items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
     order = receive_order(items, actor=actor, cart=cart, **remote.fields)
-    _record_fulfillments(order, remote, actor)
-    if remote.carrier_classes:
-        note_carrier_classes(cart, remote.carrier_classes, Source.SEEN)
+    if remote.fulfillments:
+        _record_fulfillments(order, remote, actor)
+        refresh_shipping_status(order, actor)
     return order, True
 
 
@@ -105,6 +105,10 @@ def import_orders(
     try:
         remote_orders = list(connector.download_orders())
         summary.downloaded = len(remote_orders)
+        # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
+        seen = {pair for remote in remote_orders for pair in remote.carrier_classes}
+        if seen:
+            note_carrier_classes(cart, seen, Source.SEEN)
         for done, remote in enumerate(remote_orders, start=1):
             try:
                 _, created = import_cart_order(cart, remote, actor=actor)

@@ -122,13 +122,13 @@ class ChannelAdvisorClient:
                 data={"grant_type": "refresh_token", "refresh_token": self._refresh_token},
             )
         except httpx.TransportError as error:
-            raise self._transport_error(error, "POST", "/oauth2/token") from None
+            raise self._transport_error(error, "POST", f"{self.base_url}/oauth2/token") from None
         if response.status_code == 200:
             body = response.json()
             return str(body["access_token"]), float(body.get("expires_in", 3600))
         if response.status_code in (400, 401):
             raise self._credentials_refused(response)
-        raise self._http_error(response, "POST", "/oauth2/token")
+        raise self._http_error(response, "POST", f"{self.base_url}/oauth2/token")
 
     @staticmethod
     def _credentials_refused(response: httpx.Response) -> CartError:
