@@ -25,9 +25,9 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 
 
-def backoff(attempts: int) -> float:
+def backoff(attempts: int, base: float = BACKOFF_BASE_SECONDS) -> float:
     """Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at an hour, never in lockstep."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    ceiling = min(BACKOFF_CAP_SECONDS, base * 2 ** max(attempts - 1, 0))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -148,7 +148,9 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, respon
         metrics.observe("ordermanager_stack_delivery_seconds", (now - current.created_at).total_seconds(), labels)
 
 
-def mark_failed(record: StackRecord, holder: str, error: CartError, actor: str) -> State | None:
+def mark_failed(
+    record: StackRecord, holder: str, error: CartError, actor: str, retry_base: float = BACKOFF_BASE_SECONDS
+) -> State | None:
     """Schedule a retry, or make a problem record when a person must act. Returns the new state."""
     now = timezone.now()
     with transaction.atomic():
@@ -164,9 +166,9 @@ def mark_failed(record: StackRecord, holder: str, error: CartError, actor: str) 
             metrics.bump("ordermanager_stack_problems_total", labels)
         else:
             delay = error.retry_after if error.kind == ErrorKind.RATE_LIMITED and error.retry_after else None
-            delay = max(delay or 0.0, backoff(current.attempts))
+            delay = max(delay or 0.0, backoff(current.attempts, retry_base))
             current.state, current.next_attempt_at = State.RETRY, now + dt.timedelta(seconds=delay)
-            what = f"{error.message}; trying again in {delay:.0f} s"
+            what = f"{error.message}; trying again in {delay:.1f} s"
             metrics.bump("ordermanager_stack_retries_total", {**labels, "reason": error.kind.value})
         current.last_error, current.fix_hint, current.last_response = error.message[:4000], error.fix_hint, error.raw
         current.claimed_by, current.claimed_until = "", None
@@ -199,7 +201,7 @@ def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = 
     """Send problem or waiting records again now (after the operator fixed the cause)."""
     if ids is None and not problems:
         raise InputError("record", "name the record(s) to retry, or --problems for every problem record")
-    chosen = StackRecord.objects.select_for_update().select_related("order")
+    chosen = StackRecord.objects.select_for_update(of=("self",)).select_related("order")
     chosen = chosen.filter(state=State.PROBLEM) if problems else chosen.filter(pk__in=ids or [])
     found = list(chosen)
     if ids is not None:
@@ -222,7 +224,9 @@ def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = 
 @transaction.atomic
 def clear_failed(*, actor: str) -> list[int]:
     """Delete Records with Failed Attempts: problem records leave the stack (they stay listed as cleared)."""
-    found = list(StackRecord.objects.select_for_update().select_related("order").filter(state=State.PROBLEM))
+    found = list(
+        StackRecord.objects.select_for_update(of=("self",)).select_related("order").filter(state=State.PROBLEM)
+    )
     StackRecord.objects.filter(pk__in=[r.pk for r in found]).update(state=State.CLEARED, updated_at=timezone.now())
     _operator_note(found, "Problem record {id} cleared from the stack by the operator; it will not be sent", actor)
     return [r.pk for r in found]

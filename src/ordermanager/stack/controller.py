@@ -45,6 +45,8 @@ class Settings:
     refresh_seconds: float = 5.0
     once: bool = False
     imports: bool = True
+    retry_base_seconds: float = actions.BACKOFF_BASE_SECONDS
+    handle_signals: bool = True
 
 
 def _lane_name(cart_id: int | None) -> str:
@@ -99,11 +101,11 @@ class Lane:
 
     def _send(self, record: StackRecord) -> None:
         try:
-            deliver(record, self.connector, self.holder)
+            deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
         except Exception as error:  # a bug must not kill the sender; the record says what happened
             log.exception("stack record %s: unexpected error", record.pk)
             failure = CartError(ErrorKind.TRANSIENT, f"unexpected error in the order manager: {type(error).__name__}")
-            actions.mark_failed(record, self.holder, failure, f"stack:{self.holder}")
+            actions.mark_failed(record, self.holder, failure, f"stack:{self.holder}", self.settings.retry_base_seconds)
         finally:
             connections.close_all()  # this thread's connections only; the pool thread may sleep a long time
 
@@ -168,7 +170,7 @@ class StackController:
             self._shutdown()
 
     def _install_signals(self) -> None:
-        if threading.current_thread() is threading.main_thread():
+        if self.settings.handle_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: (self.stop.set(), self.wake.set()))
 

@@ -19,7 +19,9 @@ from ordermanager.stack import actions
 from ordermanager.stack.models import Kind, StackRecord
 
 
-def deliver(record: StackRecord, connector: Connector | None, holder: str) -> None:
+def deliver(
+    record: StackRecord, connector: Connector | None, holder: str, retry_base: float = actions.BACKOFF_BASE_SECONDS
+) -> None:
     """Deliver one claimed record and write the outcome; a cart error never escapes."""
     actor = f"stack:{holder}"
     try:
@@ -30,7 +32,7 @@ def deliver(record: StackRecord, connector: Connector | None, holder: str) -> No
         else:
             message = _email(record)
     except CartError as error:
-        actions.mark_failed(record, holder, error, actor)
+        actions.mark_failed(record, holder, error, actor, retry_base)
         return
     actions.mark_sent(record, holder, message, actor)
 

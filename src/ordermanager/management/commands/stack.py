@@ -30,6 +30,16 @@ class Command(ProductCommand):
         run = self.sub("run", "Run the stack controller until stopped (Ctrl-C).")
         run.add_argument("--once", action="store_true", help="deliver everything due now, then exit")
         run.add_argument("--no-import", action="store_true", help="do not import orders on schedule")
+        run.add_argument(
+            "--lease-seconds",
+            default="15",
+            help="how long a cart account stays with a controller that stopped answering (failover time)",
+        )
+        run.add_argument(
+            "--retry-base",
+            default="2",
+            help="seconds before the first retry; each retry waits about twice as long, up to an hour",
+        )
         self.sub("status", "Counts per state and cart, the oldest waiting record, and the controllers alive.")
         listing = self.sub("list", "List stack records (newest first).")
         listing.add_argument("--state", choices=[s.value for s in State])
@@ -41,10 +51,21 @@ class Command(ProductCommand):
         clear = self.sub("clear", "Delete Records with Failed Attempts (problem records): they will not be sent.")
         clear.add_argument("--failed", action="store_true", required=True)
 
-    def do_run(self, once: bool, no_import: bool, **_: Any) -> None:
+    def do_run(self, once: bool, no_import: bool, retry_base: str, lease_seconds: str, **_: Any) -> None:
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO)
-        controller = StackController(Settings(once=once, imports=not no_import))
+        try:
+            base = float(retry_base)
+        except ValueError:
+            raise InputError("retry_base", f"must be a number of seconds, not {retry_base!r}") from None
+        if not 0.01 <= base <= 600:
+            raise InputError("retry_base", "must be between 0.01 and 600 seconds")
+        lease = parse_int("lease_seconds", lease_seconds)
+        if not 2 <= lease <= 600:
+            raise InputError("lease_seconds", "must be between 2 and 600 seconds")
+        controller = StackController(
+            Settings(once=once, imports=not no_import, retry_base_seconds=base, lease_seconds=lease)
+        )
         try:
             controller.run()
         except AnotherControllerRunning as error:

@@ -52,6 +52,7 @@ class ChannelAdvisorConnector(Connector):
             gate=gate or account_gate(cart),
         )
         self._product_ids: dict[str, int] = {}
+        self._center: int | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -167,11 +168,18 @@ class ChannelAdvisorConnector(Connector):
         return self._product_ids[sku]
 
     def _distribution_center(self) -> int:
+        """The profile's default DC if the merchant manages it, else its lowest-numbered one that it manages."""
+        if self._center is not None:
+            return self._center
+        profile = self.account.profile_id
         centers = [
             dc
             for page in self.client.pages("/v1/DistributionCenters", {})
             for dc in page
-            if not dc.get("IsDeleted") and not dc.get("IsExternallyManaged") and dc.get("Type") != "ExternallyManaged"
+            if dc.get("ProfileID", profile) == profile
+            and not dc.get("IsDeleted")
+            and not dc.get("IsExternallyManaged")
+            and dc.get("Type") != "ExternallyManaged"
         ]
         if not centers:
             raise CartError(
@@ -179,7 +187,18 @@ class ChannelAdvisorConnector(Connector):
                 "the ChannelAdvisor account has no distribution center that the merchant manages",
                 fix_hint="add a warehouse distribution center in ChannelAdvisor",
             )
-        return int(min(centers, key=lambda dc: int(dc["ID"]))["ID"])
+        ids = {int(dc["ID"]) for dc in centers}
+        default = next(
+            (
+                p.get("DefaultDistributionCenterID")
+                for page in self.client.pages("/v1/Profiles", {})
+                for p in page
+                if p.get("ID") == profile
+            ),
+            None,
+        )
+        self._center = int(default) if default is not None and int(default) in ids else min(ids)
+        return self._center
 
     def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
         outcome: dict[str, CartError | None] = {}

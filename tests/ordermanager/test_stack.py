@@ -1,0 +1,293 @@
+"""The stack controller against the sandbox over HTTP (issue: The stack).
+
+These tests commit to the database (the controller's senders are threads or processes with their own
+connections), so they use `transactional_db`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+
+from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts.models import Cart
+from ordermanager.inventory import actions as inventory
+from ordermanager.orders import actions
+from ordermanager.orders.importing import import_orders
+from ordermanager.orders.models import Order, Shipment, TimelineEntry
+from ordermanager.params import service as params
+from ordermanager.stack import actions as stack_actions
+from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
+from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from ordermanager.statuses.rules import load_default_status_events
+from tests.conftest import ACTOR, make_sandbox_cart, sandbox_order
+
+FAST = {"poll_seconds": 0.02, "retry_base_seconds": 0.05, "imports": False, "handle_signals": False}
+
+
+def drain(timeout: float = 60.0, **settings: object) -> None:
+    """Run controllers (--once) until nothing is waiting or in flight."""
+    deadline = time.monotonic() + timeout
+    while StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
+        assert time.monotonic() < deadline, list(StackRecord.objects.values("id", "state", "last_error"))
+        StackController(Settings(once=True, **{**FAST, **settings})).run()
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def live_cart(transactional_db: None, sandbox: SandboxProcess, ca: SandboxControl) -> Cart:
+    params.set_parameter("UseStatusUpdates", "True")
+    load_default_status_events()
+    return make_sandbox_cart(sandbox)
+
+
+def shipped_order(
+    cart: Cart, ca: SandboxControl, number: str, *quantities: int, order_fields: dict | None = None, **tracking: object
+) -> Order:
+    """An order imported from the sandbox, with a tracking number added for all of it."""
+    ca_id = sandbox_order(ca, *(quantities or (1,)), **(order_fields or {}))
+    import_orders(cart)
+    order = Order.objects.get(cart=cart, channel_order_id=str(ca_id))
+    options = {"carrier": "UPS", "shipping_class": "Ground", **tracking}
+    actions.add_tracking_number(order, number, actor=ACTOR, **options)
+    return order
+
+
+def ships_per_order(ca: SandboxControl) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for fulfillment in ca.fulfillments():
+        counts[fulfillment["order_id"]] = counts.get(fulfillment["order_id"], 0) + 1
+    return counts
+
+
+def test_a_tracking_number_reaches_the_cart_once_and_the_timeline_says_so(live_cart, ca):
+    order = shipped_order(live_cart, ca, "1ZSTACK0001")
+
+    drain()
+
+    record = StackRecord.objects.get(order=order)
+    assert (record.state, record.attempts) == (State.SENT, 1)
+    assert len(ca.calls(route="ship")) == 1
+    assert ships_per_order(ca) == {int(order.channel_order_id): 1}
+    assert Shipment.objects.get(order=order).delivered_to_cart_at is not None
+    deliveries = list(order.timeline.filter(kind=TimelineEntry.Kind.DELIVERY).values_list("message", flat=True))
+    assert any("accepted package" in m and "1ZSTACK0001" in m for m in deliveries)
+
+
+def test_a_burst_of_edits_becomes_one_call(live_cart, ca):
+    ca_id = sandbox_order(ca, 1, 1)
+    import_orders(live_cart)
+    order = Order.objects.get(channel_order_id=str(ca_id))
+    sku_a, sku_b = (i.sku for i in order.items.order_by("id"))
+    actions.add_tracking_number(
+        order, "1ZBURST01", carrier="UPS", shipping_class="Ground", items=[(sku_a, 1)], actor=ACTOR
+    )
+    actions.add_tracking_number(
+        order, "1ZBURST02", carrier="UPS", shipping_class="Ground", items=[(sku_b, 1)], actor=ACTOR
+    )
+
+    drain()
+
+    assert StackRecord.objects.filter(order=order).count() == 1
+    assert len(ca.calls(route="ship")) == 2  # one call per package, both in the one record
+    assert ca.order(ca_id)["ShippingStatus"] == "Shipped"
+
+
+def test_a_bad_carrier_class_is_one_problem_after_one_attempt_then_retry_delivers_it(live_cart, ca):
+    map_carrier(live_cart, "UPS", "Ground", "UPS", "Teleport")  # not on the account's carrier list
+    order = shipped_order(live_cart, ca, "1ZBADMAP01")
+
+    drain()
+
+    record = StackRecord.objects.get(order=order)
+    assert (record.state, record.attempts) == (State.PROBLEM, 1)
+    assert "Carrier and Class is invalid." in record.last_error
+    assert "Fulfill > Carriers" in record.fix_hint
+    assert len(ca.calls(route="ship")) == 1  # no retry storm
+    time.sleep(0.3)
+    drain()
+    assert len(ca.calls(route="ship")) == 1
+
+    # when the operator fixes the mapping and retries the problem records
+    map_carrier(live_cart, "UPS", "Ground", "UPS", "Ground")
+    call_command("stack", "retry", "--problems", stdout=io.StringIO())
+    drain()
+
+    record.refresh_from_db()
+    assert record.state == State.SENT
+    assert ships_per_order(ca) == {int(order.channel_order_id): 1}
+    operator_lines = order.timeline.filter(kind=TimelineEntry.Kind.OPERATOR).values_list("message", flat=True)
+    assert any("put back on the stack by the operator" in m for m in operator_lines)
+
+
+def test_an_unmapped_carrier_makes_a_problem_without_any_call(live_cart, ca):
+    order = shipped_order(live_cart, ca, "1ZNOMAP01", carrier="DHL", shipping_class="Express")
+
+    drain()
+
+    record = StackRecord.objects.get(order=order)
+    assert record.state == State.PROBLEM
+    assert "map-carrier" in record.fix_hint
+    assert ca.calls(route="ship") == []
+
+
+def test_faults_of_every_kind_still_deliver_everything_exactly_once(live_cart, ca):
+    # given 20% 5xx answers, ambiguous drops (applied, answer lost), a 429 burst and token expiry
+    orders = [shipped_order(live_cart, ca, f"1ZCHAOS{n:04d}") for n in range(24)]
+    ca.fault("ship", status=503, fraction=0.1, seed=1)
+    ca.fault("ship", status=500, fraction=0.1, seed=2)
+    ca.fault("ship", mode="drop_after_apply", fraction=0.15, seed=3)
+    ca.fault("*", status=429, count=6, retry_after=1)
+    ca.advance_clock(3601)
+
+    drain(timeout=120)
+
+    # then every order has exactly one fulfillment, and every record was sent
+    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}
+    assert set(StackRecord.objects.values_list("state", flat=True)) == {State.SENT}
+    stats = ca.stats()
+    assert stats["throttled"] >= 1
+    retried = StackRecord.objects.filter(attempts__gt=1).count()
+    assert retried >= 1
+
+
+def test_partial_failure_keeps_the_delivered_package_delivered(live_cart, ca):
+    ca_id = sandbox_order(ca, 1, 1)
+    import_orders(live_cart)
+    order = Order.objects.get(channel_order_id=str(ca_id))
+    sku_a, sku_b = (i.sku for i in order.items.order_by("id"))
+    actions.add_tracking_number(
+        order, "1ZHALF0001", carrier="UPS", shipping_class="Ground", items=[(sku_a, 1)], actor=ACTOR
+    )
+    actions.add_tracking_number(
+        order, "1ZHALF0002", carrier="DHL", shipping_class="Express", items=[(sku_b, 1)], actor=ACTOR
+    )
+
+    drain()
+    assert StackRecord.objects.get().state == State.PROBLEM  # DHL Express is not mapped
+    map_carrier(live_cart, "DHL", "Express", "DHL", "Express")
+    stack_actions.retry_records(actor=ACTOR, problems=True)
+    drain()
+
+    assert len(ca.fulfillments(order_id=ca_id)) == 2
+    tracking = sorted(json.loads(c["body"])["Value"]["TrackingNumber"] for c in ca.calls(route="ship"))
+    assert tracking == ["1ZHALF0001", "1ZHALF0002"]
+
+
+def test_a_second_controller_on_sqlite_says_so_and_exits(live_cart):
+    if connection.vendor != "sqlite":
+        pytest.skip("on PostgreSQL several controllers run side by side (see the PostgreSQL test)")
+    first = StackController(Settings(**FAST))
+    first._claim_sqlite_slot()
+    try:
+        with pytest.raises(AnotherControllerRunning, match="only one may run"):
+            StackController(Settings(**FAST)).run()
+        with pytest.raises(CommandError, match=r"controller: A stack controller .* is already running"):
+            call_command("stack", "run", "--once", stdout=io.StringIO())
+    finally:
+        first._shutdown()
+
+
+def test_inventory_levels_reach_the_cart(live_cart, ca):
+    params.set_parameter("SynchQOH", "True")
+    from ordermanager.carts import service as carts
+
+    carts.edit_cart(live_cart, synchronize_inventory=True)
+    inventory.set_stock("WID-001", 40)
+    inventory.adjust_stock("WID-001", -3)  # coalesces with the count above: one call with the last level
+
+    drain()
+
+    [call] = ca.calls(route="update_quantity")
+    value = json.loads(call["body"])["Value"]
+    assert value["UpdateType"] == "Absolute"
+    assert value["Updates"] == [{"DistributionCenterID": 1, "Quantity": 37}]
+    assert StackRecord.objects.get().state == State.SENT
+
+
+def test_tracking_email_goes_to_the_buyer(live_cart, ca, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    params.set_parameter("EmailTrackingToCustomer", "True")
+    shipped_order(live_cart, ca, "1ZMAIL0001", order_fields={"BuyerEmailAddress": "ava@example.com"})
+
+    drain()
+
+    [message] = mail.outbox
+    assert message.to == ["ava@example.com"]
+    assert "1ZMAIL0001" in message.body
+
+
+def test_operator_commands_show_the_stack(live_cart, ca):
+    map_carrier(live_cart, "UPS", "Ground", "UPS", "Teleport")
+    order = shipped_order(live_cart, ca, "1ZOPS00001")
+    drain()
+    record = StackRecord.objects.get()
+
+    status = io.StringIO()
+    call_command("stack", "status", stdout=status)
+    assert "1 record(s) on the stack" in status.getvalue()
+    assert "No stack controller is running" in status.getvalue()
+    assert "1 problem record(s) need you" in status.getvalue()
+    shown = io.StringIO()
+    call_command("stack", "show", str(record.pk), stdout=shown)
+    assert "Carrier and Class is invalid." in shown.getvalue()
+    assert "Fulfill > Carriers" in shown.getvalue()
+
+    call_command("stack", "clear", "--failed", stdout=io.StringIO())
+
+    record.refresh_from_db()
+    assert record.state == State.CLEARED
+    assert order.timeline.filter(message__contains="cleared from the stack by the operator").exists()
+    with pytest.raises(CommandError, match=r"record: record \d+ is cleared"):
+        call_command("stack", "retry", str(record.pk), stdout=io.StringIO())
+
+
+def test_metrics_are_served_for_prometheus(live_cart, ca):
+    shipped_order(live_cart, ca, "1ZMETRIC01")
+    drain()
+
+    body = Client().get("/metrics").content.decode()
+
+    assert 'ordermanager_stack_sent_total{cart="CA Sandbox",kind="status_update"} 1' in body
+    assert 'ordermanager_stack_queued_total{cart="CA Sandbox",kind="status_update"} 1' in body
+    assert 'ordermanager_stack_records{cart="CA Sandbox",kind="status_update",state="sent"} 1' in body
+    assert "ordermanager_stack_delivery_seconds_count" in body
+    assert "# TYPE ordermanager_stack_delivery_seconds histogram" in body
+
+
+def test_claims_on_postgresql_skip_locked_rows(live_cart, ca):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one controller")
+    import threading
+
+    for n in range(40):
+        StackRecord.objects.create(kind="status_update", cart=live_cart, coalesce_key=f"test:{n}")
+    claimed: dict[str, list[int]] = {}
+    barrier = threading.Barrier(4)
+
+    def claimer(name: str) -> None:
+        from django.db import connections
+
+        barrier.wait()
+        got = []
+        while batch := stack_actions.claim(live_cart.pk, name, 3, 60):
+            got += [r.pk for r in batch]
+        claimed[name] = got
+        connections.close_all()
+
+    threads = [threading.Thread(target=claimer, args=(f"c{n}",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    every = [pk for got in claimed.values() for pk in got]
+    assert len(every) == len(set(every)) == 40

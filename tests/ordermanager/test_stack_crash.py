@@ -1,0 +1,117 @@
+"""Crashes and several controllers: real `ordermanager stack run` processes, killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from casandbox import demo
+from ordermanager.carts import service as carts
+from ordermanager.orders.models import TimelineEntry
+from ordermanager.stack import leases
+from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from tests.conftest import make_sandbox_cart
+from tests.ordermanager.test_stack import live_cart, shipped_order, ships_per_order  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def controller(log: Path, *extra: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "ORDERMANAGER_ENCRYPTION_KEY": settings.ENCRYPTION_KEY,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+    command = [sys.executable, "-m", "ordermanager", "stack", "run", "--no-import", "--retry-base", "0.05", *extra]
+    return subprocess.Popen(command, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+
+
+def wait_until_delivered(timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
+        assert time.monotonic() < deadline, list(StackRecord.objects.values("id", "state", "attempts", "last_error"))
+        time.sleep(0.1)
+
+
+def wait_until_alive(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Until the controller's heartbeat is in the database, i.e. it has set up its signal handlers."""
+    deadline = time.monotonic() + timeout
+    while not any(f":{process.pid}:" in lease.holder for lease in leases.alive("controller:")):
+        assert process.poll() is None, "the controller stopped before it started"
+        assert time.monotonic() < deadline, "the controller did not start in time"
+        time.sleep(0.05)
+
+
+def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, tmp_path):  # noqa: F811
+    # given 30 shipments to deliver, and a sandbox slow enough that kills land mid-flight
+    orders = [shipped_order(live_cart, ca, f"1ZKILL{n:04d}") for n in range(30)]
+    ca.set_latency(60)
+    rng = random.Random(9)
+    log = tmp_path / "controllers.log"
+
+    # when controllers are killed with SIGKILL at random moments, one after another
+    for _ in range(5):
+        process = controller(log)
+        time.sleep(rng.uniform(1.0, 2.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if not StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
+            break
+    survivor = controller(log)
+    try:
+        wait_until_alive(survivor)
+        wait_until_delivered(timeout=90)
+    finally:
+        survivor.terminate()
+        survivor.wait(15)
+
+    # then every shipment reached the sandbox exactly once
+    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, log.read_text()[-3000:]
+    assert set(StackRecord.objects.values_list("state", flat=True)) <= {State.SENT, State.CLEARED}
+    assert survivor.returncode == 0  # SIGTERM stops it cleanly
+    # and the kills did land while records were in flight (else this test proves little)
+    interrupted = TimelineEntry.objects.filter(message__contains="which stopped; it will check with the cart")
+    assert interrupted.exists()
+
+
+def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca, sandbox, tmp_path):  # noqa: F811
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite only one controller runs")
+    second = make_sandbox_cart(sandbox, "CA Sandbox 2")
+    carts.edit_cart(second, profile_id=demo.SECOND_PROFILE_ID, account_id=demo.ACCOUNT_IDS[demo.SECOND_PROFILE_ID])
+    ca.seed(products=[])
+    orders = [shipped_order(live_cart, ca, f"1ZPGA{n:04d}") for n in range(20)]
+    ca.set_latency(40)
+    log = tmp_path / "controllers.log"
+
+    first = controller(log, "--lease-seconds", "2")
+    other = controller(log, "--lease-seconds", "2")
+    time.sleep(2.0)
+    first.send_signal(signal.SIGKILL)  # the other takes over its accounts when the lease runs out
+    first.wait()
+    try:
+        wait_until_delivered(timeout=90)
+    finally:
+        other.terminate()
+        other.wait(15)
+
+    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, log.read_text()[-3000:]
+    ships = [c for c in ca.calls(route="ship") if c["status"] == 204]
+    assert len(ships) == len(orders)
