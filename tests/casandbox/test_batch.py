@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -30,14 +32,15 @@ def _part(n: int, method: str, url: str, body: str = "") -> str:
 
 def _batch(parts: list[str]) -> tuple[bytes, str]:
     changeset = CRLF.join([*parts, "--changeset--", ""])
-    outer = CRLF.join(["--batch", "Content-Type: multipart/mixed; boundary=changeset", "", changeset, "--batch--", ""])
+    outer = CRLF.join(
+        ["--batch", "Content-Type: multipart/mixed; boundary=changeset", "", changeset, "--batch--", ""]
+    )
     return outer.encode(), "multipart/mixed; boundary=batch"
 
 
 def _update(product_id: int, quantity: int) -> str:
-    return (
-        f'{{"Value":{{"UpdateType":"Absolute","Updates":[{{"DistributionCenterID":1,"Quantity":{quantity}}}]}}}}'
-    )
+    value = {"UpdateType": "Absolute", "Updates": [{"DistributionCenterID": 1, "Quantity": quantity}]}
+    return json.dumps({"Value": value})
 
 
 def test_batch_routes_parts_and_keeps_failures_inner(api: httpx.Client, control: SandboxControl) -> None:
@@ -45,8 +48,12 @@ def test_batch_routes_parts_and_keeps_failures_inner(api: httpx.Client, control:
     order_id = api.get("/Orders").json()["value"][0]["ID"]
     body, content_type = _batch(
         [
-            _part(1, "POST", f"https://api.channeladvisor.com/v1/Products({product['ID']})/UpdateQuantity",
-                  _update(product["ID"], 17)),  # fmt: skip
+            _part(
+                1,
+                "POST",
+                f"https://api.channeladvisor.com/v1/Products({product['ID']})/UpdateQuantity",
+                _update(product["ID"], 17),
+            ),
             _part(2, "POST", "https://api.channeladvisor.com/v1/Products(1)/UpdateQuantity", _update(1, 1)),
             _part(3, "POST", f"https://api.channeladvisor.com/v1/Orders({order_id})/Export"),
             _part(4, "GET", f"/v1/Orders({order_id})"),
@@ -97,7 +104,9 @@ def test_more_than_100_parts_is_a_400(api: httpx.Client) -> None:
 def test_multipart_response_on_request(api: httpx.Client) -> None:
     body, content_type = _batch([_part(1, "GET", "/v1/Profiles")])
 
-    response = api.post("/$batch", content=body, headers={"Content-Type": content_type, "Accept": "multipart/mixed"})
+    response = api.post(
+        "/$batch", content=body, headers={"Content-Type": content_type, "Accept": "multipart/mixed"}
+    )
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("multipart/mixed; boundary=batchresponse_")
@@ -108,8 +117,12 @@ def test_batch_costs_one_plus_n_against_the_limits(
     sandbox: SandboxProcess, api: httpx.Client, control: SandboxControl
 ) -> None:
     control.set_limits(profile_requests=4, profile_window_s=60)
-    body, content_type = _batch([_part(n, "GET", f"/v1/DistributionCenters?$filter=ProfileID%20eq%20{demo.PROFILE_ID}")
-                                 for n in range(5)])  # fmt: skip
+    body, content_type = _batch(
+        [
+            _part(n, "GET", f"/v1/DistributionCenters?$filter=ProfileID%20eq%20{demo.PROFILE_ID}")
+            for n in range(5)
+        ]
+    )
 
     response = api.post("/$batch", content=body, headers={"Content-Type": content_type})
 

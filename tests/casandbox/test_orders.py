@@ -47,8 +47,14 @@ def test_orders_envelope_has_every_documented_field_with_nulls_written(
     assert len(body["value"]) == 20
     order = body["value"][0]
     assert list(order) == list(ORDER.props)
-    assert order["ShippingStatus"] in ("Unshipped", "Shipped", "PartiallyShipped", "PendingShipment", "Canceled",
-                                       "ThirdPartyManaged")  # fmt: skip
+    assert order["ShippingStatus"] in (
+        "Unshipped",
+        "Shipped",
+        "PartiallyShipped",
+        "PendingShipment",
+        "Canceled",
+        "ThirdPartyManaged",
+    )
     assert order["CheckoutStatus"] in ("Completed", "Visited")
     assert order["SecondarySiteOrderID"] is None
     assert isinstance(order["TotalPrice"], float | int)
@@ -98,7 +104,8 @@ def test_count_path_returns_a_bare_number(api: httpx.Client) -> None:
 
 def test_filter_operators_quoted_enums_and_parentheses(api: httpx.Client) -> None:
     everything = _all(api, "/Orders", {"$select": "ID,ShippingStatus,PaymentStatus,TotalPrice"})
-    expr = "(ShippingStatus eq 'Unshipped' or ShippingStatus eq 'PartiallyShipped') and PaymentStatus ne 'Failed'"
+    expr = "(ShippingStatus eq 'Unshipped' or ShippingStatus eq 'PartiallyShipped')"
+    expr += " and PaymentStatus ne 'Failed'"
     expected = {
         o["ID"]
         for o in everything

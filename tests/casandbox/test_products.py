@@ -26,29 +26,57 @@ def test_lookup_by_sku_with_select_and_dc_quantities(api: httpx.Client) -> None:
 
     assert by_id == [{"ID": product["ID"]}]
     assert product["TotalAvailableQuantity"] == sum(r["AvailableQuantity"] for r in product["DCQuantities"])
-    for name in ("TotalQuantity", "OpenAllocatedQuantity", "PendingCheckoutQuantity", "PendingPaymentQuantity",
-                 "PendingShipmentQuantity", "PendingShipmentQuantityPooled", "QuantityUpdateDateUtc"):  # fmt: skip
+    for name in (
+        "TotalQuantity",
+        "OpenAllocatedQuantity",
+        "PendingCheckoutQuantity",
+        "PendingPaymentQuantity",
+        "PendingShipmentQuantity",
+        "PendingShipmentQuantityPooled",
+        "QuantityUpdateDateUtc",
+    ):
         assert name in product
-    assert set(product["DCQuantities"][0]) == {"ProductID", "ProfileID", "DistributionCenterID", "AvailableQuantity"}
+    assert set(product["DCQuantities"][0]) == {
+        "ProductID",
+        "ProfileID",
+        "DistributionCenterID",
+        "AvailableQuantity",
+    }
 
 
 def test_absolute_and_relative_updates(api: httpx.Client) -> None:
     product = _product(api, "WID-002")
     url = f"/Products({product['ID']})/UpdateQuantity"
 
-    absolute = api.post(url, json={"Value": {"UpdateType": "Absolute", "Updates": [
-        {"DistributionCenterID": 1, "Quantity": 25}, {"DistributionCenterID": 2, "Quantity": 5}]}})  # fmt: skip
-    relative = api.post(url, json={"Value": {"UpdateType": "Relative", "Updates": [
-        {"DistributionCenterID": 2, "Quantity": -3}]}})  # fmt: skip
+    absolute = api.post(
+        url,
+        json={
+            "Value": {
+                "UpdateType": "Absolute",
+                "Updates": [
+                    {"DistributionCenterID": 1, "Quantity": 25},
+                    {"DistributionCenterID": 2, "Quantity": 5},
+                ],
+            }
+        },
+    )
+    relative = api.post(
+        url,
+        json={"Value": {"UpdateType": "Relative", "Updates": [{"DistributionCenterID": 2, "Quantity": -3}]}},
+    )
 
     assert absolute.status_code == relative.status_code == 204
-    rows = {r["DistributionCenterID"]: r["AvailableQuantity"] for r in _product(api, "WID-002")["DCQuantities"]}
+    rows = {
+        r["DistributionCenterID"]: r["AvailableQuantity"] for r in _product(api, "WID-002")["DCQuantities"]
+    }
     assert (rows[1], rows[2]) == (25, 2)
 
 
 def test_unshipped_subtracts_pending_orders(api: httpx.Client, control: SandboxControl) -> None:
     control.seed(
-        products=[{"ProfileID": demo.PROFILE_ID, "Sku": "PEND-1", "DCQuantities": [{"DistributionCenterID": 1}]}],
+        products=[
+            {"ProfileID": demo.PROFILE_ID, "Sku": "PEND-1", "DCQuantities": [{"DistributionCenterID": 1}]}
+        ],
         orders=[{"ProfileID": demo.PROFILE_ID, "Items": [{"Sku": "PEND-1", "Quantity": 4}]}],
     )
     product = _product(api, "PEND-1")

@@ -123,8 +123,13 @@ def test_partial_shipments_move_through_partially_shipped_to_shipped(
 ) -> None:
     first, second = order["Items"]
     ship_one = {"Value": {**SHIP, "Items": [{"OrderItemID": first["ID"], "Quantity": 1}]}}
-    ship_rest = {"Value": {**SHIP, "TrackingNumber": "2", "Items": [{"Sku": "WID-001", "Quantity": 1},
-                                                                   {"OrderItemID": second["ID"], "Quantity": 1}]}}  # fmt: skip
+    ship_rest = {
+        "Value": {
+            **SHIP,
+            "TrackingNumber": "2",
+            "Items": [{"Sku": "WID-001", "Quantity": 1}, {"OrderItemID": second["ID"], "Quantity": 1}],
+        }
+    }
 
     assert api.post(f"/Orders({order['ID']})/Ship", json=ship_one).status_code == 204
     assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "PartiallyShipped"
