@@ -14,7 +14,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 
-def _request(method: str, url: str, token: str, body: bytes) -> bytes:
+def request(method: str, url: str, token: str, body: bytes) -> bytes:
     parts = urlsplit(url)
     head = (
         f"{method} {parts.path}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
@@ -64,7 +64,7 @@ def ship_requests(api_url: str, token: str, order_ids: list[int]) -> list[bytes]
     out = []
     for oid in order_ids:
         body["Value"]["TrackingNumber"] = f"1ZBENCH{oid}"
-        out.append(_request("POST", f"{api_url}/Orders({oid})/Ship", token, json.dumps(body).encode()))
+        out.append(request("POST", f"{api_url}/Orders({oid})/Ship", token, json.dumps(body).encode()))
     return out
 
 
