@@ -51,3 +51,30 @@ def api(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
     token = get_token(sandbox)
     with httpx.Client(base_url=sandbox.api_url, headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
+
+
+@pytest.fixture
+def other_integration(sandbox: SandboxProcess, control: SandboxControl) -> Callable[..., str]:
+    """Register another application on profile 12345678 and return an access token for it."""
+
+    def register(
+        app_id: str = "other-app", developer_key: str = "other-dev", scope: str = "orders inventory"
+    ) -> str:
+        refresh = f"{app_id}-refresh"
+        control.seed(
+            applications=[
+                {
+                    "application_id": app_id,
+                    "shared_secret": "s",
+                    "developer_key": developer_key,
+                    "profiles": [demo.PROFILE_ID],
+                    "refresh_tokens": [{"token": refresh, "scope": scope}],
+                }
+            ]
+        )
+        data = {"grant_type": "refresh_token", "refresh_token": refresh}
+        response = httpx.post(sandbox.token_url, auth=(app_id, "s"), data=data)
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    return register

@@ -148,21 +148,8 @@ def test_token_expires_after_an_hour_on_the_sandbox_clock(
     assert response.json() == DENIED
 
 
-def test_read_only_scope_cannot_write(sandbox: SandboxProcess, control: SandboxControl) -> None:
-    control.seed(
-        applications=[
-            {
-                "application_id": "reader",
-                "shared_secret": "s",
-                "developer_key": "dk",
-                "profiles": [demo.PROFILE_ID],
-                "refresh_tokens": [{"token": "ro", "scope": "orders.readonly inventory.readonly"}],
-            }
-        ]
-    )
-    token = httpx.post(
-        sandbox.token_url, auth=("reader", "s"), data={"grant_type": "refresh_token", "refresh_token": "ro"}
-    ).json()["access_token"]
+def test_read_only_scope_cannot_write(sandbox: SandboxProcess, other_integration) -> None:
+    token = other_integration("reader", scope="orders.readonly inventory.readonly")
     headers = {"Authorization": f"Bearer {token}"}
     order_id = httpx.get(f"{sandbox.api_url}/Orders", headers=headers).json()["value"][0]["ID"]
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from casandbox import demo
-from casandbox.schema import ORDER, ORDER_ITEM
+from casandbox.schema import ENUMS, ORDER, ORDER_ITEM
 from casandbox.testing import SandboxControl, SandboxProcess
 
 pytestmark = pytest.mark.sandbox
@@ -47,14 +47,7 @@ def test_orders_envelope_has_every_documented_field_with_nulls_written(
     assert len(body["value"]) == 20
     order = body["value"][0]
     assert list(order) == list(ORDER.props)
-    assert order["ShippingStatus"] in (
-        "Unshipped",
-        "Shipped",
-        "PartiallyShipped",
-        "PendingShipment",
-        "Canceled",
-        "ThirdPartyManaged",
-    )
+    assert order["ShippingStatus"] in ENUMS["ShippingStatus"]
     assert order["CheckoutStatus"] in ("Completed", "Visited")
     assert order["SecondarySiteOrderID"] is None
     assert isinstance(order["TotalPrice"], float | int)

@@ -36,7 +36,11 @@ def _fulfillments(api: httpx.Client, order_id: int) -> list[dict[str, Any]]:
 
 
 def test_export_flag_per_integration(
-    api: httpx.Client, order: dict[str, Any], control: SandboxControl, sandbox: SandboxProcess
+    api: httpx.Client,
+    order: dict[str, Any],
+    control: SandboxControl,
+    sandbox: SandboxProcess,
+    other_integration,
 ) -> None:
     def exported(flag: str) -> set[int]:
         ids, url, params = set(), "/Orders", {"exported": flag, "$select": "ID"}
@@ -62,22 +66,7 @@ def test_export_flag_per_integration(
     ]
 
     # Another integration (developer key + application id) has its own flags.
-    control.seed(
-        applications=[
-            {
-                "application_id": "other-app",
-                "shared_secret": "s",
-                "developer_key": "other-dev",
-                "profiles": [demo.PROFILE_ID],
-                "refresh_tokens": [{"token": "other"}],
-            }
-        ]
-    )
-    token = httpx.post(
-        sandbox.token_url,
-        auth=("other-app", "s"),
-        data={"grant_type": "refresh_token", "refresh_token": "other"},
-    ).json()["access_token"]
+    token = other_integration()
     other = httpx.get(f"{sandbox.api_url}/Orders", params={"exported": "true", "access_token": token}).json()
     assert other["value"] == []
 
