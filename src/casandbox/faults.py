@@ -9,6 +9,7 @@ from typing import Any
 from casandbox.errors import ApiError
 
 MODES = ("status", "slow", "drop_after_apply")
+SPEC_FIELDS = ("route", "mode", "status", "retry_after", "delay_ms", "count", "fraction", "seed")
 
 
 @dataclass
@@ -26,19 +27,7 @@ class Fault:
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        keys = (
-            "id",
-            "route",
-            "mode",
-            "status",
-            "retry_after",
-            "delay_ms",
-            "count",
-            "fraction",
-            "seed",
-            "hits",
-        )
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in ("id", *SPEC_FIELDS, "hits")}
 
     def fires(self) -> bool:
         if self.count is not None and self.count <= 0:
@@ -67,16 +56,7 @@ class Faults:
         self._next_id = 1
 
     def add(self, spec: dict[str, Any]) -> Fault:
-        unknown = set(spec) - {
-            "route",
-            "mode",
-            "status",
-            "retry_after",
-            "delay_ms",
-            "count",
-            "fraction",
-            "seed",
-        }
+        unknown = set(spec) - set(SPEC_FIELDS)
         if unknown:
             raise ValueError(f"unknown fault field(s): {sorted(unknown)}")
         mode = spec.get("mode", "status")

@@ -37,6 +37,7 @@ class Gateway:
         self.faults = Faults()
         self.limiter = Limiter(state.config.limits)
         self._batches = 0
+        self._flush: asyncio.Future[None] | None = None
 
     def reconfigured(self) -> None:
         """The limits may have changed: windows start afresh with the new numbers."""
@@ -79,10 +80,32 @@ class Gateway:
                 await asyncio.sleep(effects.delay_ms / 1000)
             drop = hit.drop or effects.drop
             self._record(req, route, principal, response, ctx, hit, started, dropped=drop)
-            self.state.storage.commit()
+            await self._durable()
             return response, drop
         finally:
             stats.in_flight -= 1
+
+    async def _durable(self) -> None:
+        """Wait until this request's writes are committed.
+
+        Requests that finish in the same turn of the event loop share one commit (group commit): a
+        commit costs about 100 microseconds here, more than a Ship call's own work.
+        """
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.create_future()
+            loop.call_soon(self._commit)
+        await asyncio.shield(self._flush)
+
+    def _commit(self) -> None:
+        flush, self._flush = self._flush, None
+        assert flush is not None
+        try:
+            self.state.storage.commit()
+        except Exception as exc:  # the waiting requests fail rather than answer as if durable
+            flush.set_exception(exc)
+        else:
+            flush.set_result(None)
 
     def _resolve(self, req: ApiRequest) -> tuple[Route, re.Match[str]]:
         url = f"{req.base_url}{req.path}" + (f"?{req.query}" if req.query else "")

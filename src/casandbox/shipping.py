@@ -115,14 +115,7 @@ def rebalance(state: State, order: Order) -> None:
                 kept.append(fitem)
         fulfillment["Items"] = kept
     leftover = {item_id: qty for item_id, qty in remaining.items() if qty > 0}
-    if opened is not None:
-        opened["Items"] = []
-        if not leftover:
-            order["Fulfillments"].remove(opened)
-            return
-    elif not leftover:
-        return
-    else:
+    if opened is None and leftover:
         opened = new_fulfillment(
             state,
             order,
@@ -130,6 +123,18 @@ def rebalance(state: State, order: Order) -> None:
             ShippingClass=order.get("RequestedShippingClass"),
             **{OPEN: True},
         )
+    if opened is None:
+        return
+    if not leftover:
+        order["Fulfillments"].remove(opened)
+        return
+    # Adjust in place: FulfillmentItem IDs a client has read must stay valid.
+    kept = []
+    for fitem in opened["Items"]:
+        fitem["Quantity"] = leftover.pop(fitem["OrderItemID"], 0)
+        if fitem["Quantity"] > 0:
+            kept.append(fitem)
+    opened["Items"] = kept
     add_items(state, order, opened, leftover)
 
 

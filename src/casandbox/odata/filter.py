@@ -87,17 +87,15 @@ class _Parser:
     # ---- grammar
 
     def or_expr(self, scope: dict[str, EntityType]) -> _Expr:
-        left = self.and_expr(scope)
-        while self.accept("or"):
-            right = self.and_expr(scope)
-            left = self._logical("or", left, right)
-        return left
+        return self._chain(scope, "or", self.and_expr)
 
     def and_expr(self, scope: dict[str, EntityType]) -> _Expr:
-        left = self.comparison(scope)
-        while self.accept("and"):
-            right = self.comparison(scope)
-            left = self._logical("and", left, right)
+        return self._chain(scope, "and", self.comparison)
+
+    def _chain(self, scope: dict[str, EntityType], op: str, operand: Callable[[dict], _Expr]) -> _Expr:
+        left = operand(scope)
+        while self.accept(op):
+            left = self._logical(op, left, operand(scope))
         return left
 
     def _logical(self, op: str, left: _Expr, right: _Expr) -> _Expr:

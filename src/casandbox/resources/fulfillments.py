@@ -121,8 +121,10 @@ def move_item(ctx: Ctx) -> ApiResponse:
     target = next((f for f in order["Fulfillments"] if f["ID"] == target_id), None)
     if target is None:
         raise bad_request(f"The fulfillment {target_id} does not exist on order {order['ID']}.")
-    source = next(f for f in order["Fulfillments"] if any(fi["ID"] == ctx.key() for fi in f["Items"]))
-    fitem = next(fi for fi in source["Items"] if fi["ID"] == ctx.key())
+    found = [(f, fi) for f in order["Fulfillments"] for fi in f["Items"] if fi["ID"] == ctx.key()]
+    if not found:
+        raise not_found_entity("FulfillmentItems", ctx.key())
+    source, fitem = found[0]
     if source is not target:
         before = shipping.shipped_by_item(order)
         source["Items"].remove(fitem)

@@ -1,0 +1,141 @@
+"""Contract items 15 and 16: deterministic throttling, and the fault hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from casandbox.testing import SandboxControl, SandboxProcess
+
+pytestmark = pytest.mark.sandbox
+SHIP = {"Value": {"TrackingNumber": "1Z", "ShippingCarrier": "UPS", "ShippingClass": "Ground"}}
+
+
+def test_per_profile_sliding_window_with_retry_after(api: httpx.Client, control: SandboxControl) -> None:
+    control.set_limits(profile_requests=20, profile_window_s=1, retry_after=True)
+    params = {"$filter": "ProfileID eq 12345678", "$select": "ID"}
+
+    statuses = [api.get("/Orders", params=params).status_code for _ in range(22)]
+
+    assert statuses == [200] * 20 + [429] * 2
+    refused = api.get("/Orders", params=params)
+    assert refused.json()["error"]["message"]
+    assert refused.headers["Retry-After"] == "1"
+    control.advance_clock(1.01)
+    assert api.get("/Orders", params=params).status_code == 200
+    assert control.stats()["throttled"] == 3
+
+
+def test_retry_after_is_off_by_default(api: httpx.Client, control: SandboxControl) -> None:
+    control.set_limits(profile_requests=1)
+    api.get("/Profiles")
+
+    refused = api.get("/Profiles")
+
+    assert refused.status_code == 429
+    assert "Retry-After" not in refused.headers
+
+
+def test_five_concurrent_requests_per_integration(
+    sandbox: SandboxProcess, control: SandboxControl, new_token
+) -> None:
+    control.set_latency(300)
+    token = new_token()
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
+            calls = [client.get(f"{sandbox.api_url}/Profiles") for _ in range(7)]
+            return sorted(r.status_code for r in await asyncio.gather(*calls))
+
+    assert asyncio.run(burst()) == [200] * 5 + [429] * 2
+    assert control.stats()["max_concurrency"]["demo-application"] == 5
+
+
+def test_limits_can_be_switched_off(api: httpx.Client, control: SandboxControl) -> None:
+    control.set_limits(enabled=False, profile_requests=1)
+
+    assert {api.get("/Profiles").status_code for _ in range(5)} == {200}
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_status_fault_for_the_next_n_calls_then_success(
+    api: httpx.Client, control: SandboxControl, status: int
+) -> None:
+    control.fault("orders_list", status=status, count=2, retry_after=3 if status == 429 else None)
+
+    first, second, third = (api.get("/Orders") for _ in range(3))
+
+    assert (first.status_code, second.status_code, third.status_code) == (status, status, 200)
+    assert first.json()["error"]["message"]
+    if status == 429:
+        assert first.headers["Retry-After"] == "3"
+    assert api.get("/Profiles").status_code == 200  # other routes are untouched
+
+
+def test_fraction_faults_are_reproducible(api: httpx.Client, control: SandboxControl) -> None:
+    def run() -> list[int]:
+        control.clear_faults()
+        control.fault("profiles", status=500, fraction=0.5, seed=7)
+        return [api.get("/Profiles").status_code for _ in range(20)]
+
+    first, second = run(), run()
+
+    assert first == second
+    assert 0 < first.count(500) < 20
+
+
+def test_slow_fault_and_latency_delay_answers(api: httpx.Client, control: SandboxControl) -> None:
+    control.fault("profiles", mode="slow", delay_ms=300, count=1)
+    started = time.perf_counter()
+    api.get("/Profiles")
+    slow = time.perf_counter() - started
+
+    control.set_latency(200)
+    started = time.perf_counter()
+    api.get("/Orders")
+    latent = time.perf_counter() - started
+
+    assert slow >= 0.3
+    assert latent >= 0.2
+
+
+def test_drop_after_apply_ships_then_breaks_the_connection(
+    api: httpx.Client, control: SandboxControl
+) -> None:
+    order_id = api.get("/Orders", params={"$filter": "ShippingStatus eq 'Unshipped'"}).json()["value"][0][
+        "ID"
+    ]
+    control.fault("ship", mode="drop_after_apply", count=1)
+
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        api.post(f"/Orders({order_id})/Ship", json=SHIP)
+
+    assert api.get(f"/Orders({order_id})").json()["ShippingStatus"] == "Shipped"
+    [record] = control.fulfillments(order_id=order_id)
+    assert record["tracking_number"] == "1Z"
+    [call] = control.calls(route="ship")
+    assert call["dropped"] is True
+    assert call["status"] == 204
+
+
+def test_unknown_route_is_the_web_api_404(api: httpx.Client, sandbox: SandboxProcess) -> None:
+    response = api.get("/Products6200201)")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "$id": "1",
+        "Message": "No HTTP resource was found that matches the request URI "
+        f"'{sandbox.api_url}/Products6200201)'.",
+    }
+
+
+def test_skip_past_the_end_can_return_page_one(api: httpx.Client, control: SandboxControl) -> None:
+    assert api.get("/Orders", params={"$skip": "5000"}).json()["value"] == []
+
+    control.update_config(skip_past_end_returns_first_page=True)
+
+    first = api.get("/Orders").json()["value"]
+    assert api.get("/Orders", params={"$skip": "5000"}).json()["value"] == first
