@@ -44,7 +44,8 @@ test-postgres: install
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sandbox" $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_sandbox.py
+	$(BIN)/python bench/bench_stack.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

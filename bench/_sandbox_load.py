@@ -68,9 +68,7 @@ def ship_requests(api_url: str, token: str, order_ids: list[int]) -> list[bytes]
     return out
 
 
-def run_load(
-    base_url: str, requests: list[bytes], *, processes: int, connections: int
-) -> tuple[float, Counter[int]]:
+def run_load(base_url: str, requests: list[bytes], *, processes: int, connections: int) -> tuple[float, Counter[int]]:
     """Send every request once, over processes x connections keep-alive connections; (seconds, statuses)."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80

@@ -20,6 +20,12 @@ from ordermanager.statuses.rules import load_default_status_events
 ACTOR = "test"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # Real hashing is deliberately slow; the suite creates users, it does not test the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def status_updates(db: None) -> None:
     """The set-up the help page describes: UseStatusUpdates on and the default status events loaded."""

@@ -79,7 +79,6 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ordermanager.sqlite3'}"
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
         db["OPTIONS"] = {
             # WAL lets the web app read while the stack controller writes. IMMEDIATE takes the
             # write lock at BEGIN, so two writers queue on busy_timeout instead of deadlocking

@@ -57,9 +57,7 @@ def api(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
 def other_integration(sandbox: SandboxProcess, control: SandboxControl) -> Callable[..., str]:
     """Register another application on profile 12345678 and return an access token for it."""
 
-    def register(
-        app_id: str = "other-app", developer_key: str = "other-dev", scope: str = "orders inventory"
-    ) -> str:
+    def register(app_id: str = "other-app", developer_key: str = "other-dev", scope: str = "orders inventory") -> str:
         refresh = f"{app_id}-refresh"
         control.seed(
             applications=[

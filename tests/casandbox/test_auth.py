@@ -12,9 +12,7 @@ pytestmark = pytest.mark.sandbox
 DENIED = {"error": {"code": "", "message": "Authorization has been denied for this request."}}
 
 
-def _token(
-    sandbox: SandboxProcess, data: dict[str, str], auth: tuple[str, str] | None = None
-) -> httpx.Response:
+def _token(sandbox: SandboxProcess, data: dict[str, str], auth: tuple[str, str] | None = None) -> httpx.Response:
     return httpx.post(sandbox.token_url, auth=auth or (demo.APPLICATION_ID, demo.SHARED_SECRET), data=data)
 
 
@@ -60,9 +58,7 @@ def test_revoked_refresh_token_gets_invalid_grant_and_the_body_form_switches(
 
 
 def test_missing_basic_auth_is_refused(sandbox: SandboxProcess) -> None:
-    response = httpx.post(
-        sandbox.token_url, data={"grant_type": "refresh_token", "refresh_token": demo.REFRESH_TOKEN}
-    )
+    response = httpx.post(sandbox.token_url, data={"grant_type": "refresh_token", "refresh_token": demo.REFRESH_TOKEN})
 
     assert response.status_code == 400
 
@@ -79,15 +75,11 @@ def test_authorization_code_is_single_use_and_returns_a_refresh_token(
     assert first.status_code == 200
     assert set(first.json()) == {"access_token", "token_type", "expires_in", "refresh_token"}
     assert second.status_code == 400
-    refreshed = _token(
-        sandbox, {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]}
-    )
+    refreshed = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]})
     assert refreshed.status_code == 200
 
 
-def test_authorization_code_expires_after_five_minutes(
-    sandbox: SandboxProcess, control: SandboxControl
-) -> None:
+def test_authorization_code_expires_after_five_minutes(sandbox: SandboxProcess, control: SandboxControl) -> None:
     code = control.authorization_code(demo.APPLICATION_ID)
     control.advance_clock(301)
 

@@ -32,9 +32,7 @@ def _part(n: int, method: str, url: str, body: str = "") -> str:
 
 def _batch(parts: list[str]) -> tuple[bytes, str]:
     changeset = CRLF.join([*parts, "--changeset--", ""])
-    outer = CRLF.join(
-        ["--batch", "Content-Type: multipart/mixed; boundary=changeset", "", changeset, "--batch--", ""]
-    )
+    outer = CRLF.join(["--batch", "Content-Type: multipart/mixed; boundary=changeset", "", changeset, "--batch--", ""])
     return outer.encode(), "multipart/mixed; boundary=batch"
 
 
@@ -104,9 +102,7 @@ def test_more_than_100_parts_is_a_400(api: httpx.Client) -> None:
 def test_multipart_response_on_request(api: httpx.Client) -> None:
     body, content_type = _batch([_part(1, "GET", "/v1/Profiles")])
 
-    response = api.post(
-        "/$batch", content=body, headers={"Content-Type": content_type, "Accept": "multipart/mixed"}
-    )
+    response = api.post("/$batch", content=body, headers={"Content-Type": content_type, "Accept": "multipart/mixed"})
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("multipart/mixed; boundary=batchresponse_")
@@ -118,10 +114,7 @@ def test_batch_costs_one_plus_n_against_the_limits(
 ) -> None:
     control.set_limits(profile_requests=4, profile_window_s=60)
     body, content_type = _batch(
-        [
-            _part(n, "GET", f"/v1/DistributionCenters?$filter=ProfileID%20eq%20{demo.PROFILE_ID}")
-            for n in range(5)
-        ]
+        [_part(n, "GET", f"/v1/DistributionCenters?$filter=ProfileID%20eq%20{demo.PROFILE_ID}") for n in range(5)]
     )
 
     response = api.post("/$batch", content=body, headers={"Content-Type": content_type})

@@ -16,9 +16,7 @@ pytestmark = pytest.mark.sandbox
 @pytest.fixture
 def order(control: SandboxControl) -> dict[str, Any]:
     seeded = control.seed(
-        orders=[
-            {"ProfileID": demo.PROFILE_ID, "Items": [{"Sku": "WID-001", "Quantity": 2}, {"Sku": "WID-002"}]}
-        ]
+        orders=[{"ProfileID": demo.PROFILE_ID, "Items": [{"Sku": "WID-001", "Quantity": 2}, {"Sku": "WID-002"}]}]
     )
     return control.order(seeded["order_ids"][0])
 
@@ -27,12 +25,8 @@ def _status(api: httpx.Client, order_id: int) -> str:
     return api.get(f"/Orders({order_id})").json()["ShippingStatus"]
 
 
-def test_every_order_has_an_open_fulfillment_readable_by_order_id(
-    api: httpx.Client, order: dict[str, Any]
-) -> None:
-    body = api.get(
-        "/Fulfillments", params={"$filter": f"OrderID eq {order['ID']}", "$expand": "Items"}
-    ).json()
+def test_every_order_has_an_open_fulfillment_readable_by_order_id(api: httpx.Client, order: dict[str, Any]) -> None:
+    body = api.get("/Fulfillments", params={"$filter": f"OrderID eq {order['ID']}", "$expand": "Items"}).json()
 
     [fulfillment] = body["value"]
     assert fulfillment["DeliveryStatus"] == "NoChange"
@@ -61,9 +55,7 @@ def test_post_creates_an_empty_fulfillment_with_201(
 def test_patch_without_delivery_status_ships_the_order(api: httpx.Client, order: dict[str, Any]) -> None:
     [fulfillment] = api.get("/Fulfillments", params={"$filter": f"OrderID eq {order['ID']}"}).json()["value"]
 
-    safe = api.patch(
-        f"/Fulfillments({fulfillment['ID']})", json={"TrackingNumber": "T1", "DeliveryStatus": "NoChange"}
-    )
+    safe = api.patch(f"/Fulfillments({fulfillment['ID']})", json={"TrackingNumber": "T1", "DeliveryStatus": "NoChange"})
     assert safe.status_code == 204
     assert _status(api, order["ID"]) == "Unshipped"
 
@@ -90,18 +82,12 @@ def test_moving_an_item_into_a_shipped_fulfillment_ships_it(
     api: httpx.Client, order: dict[str, Any], control: SandboxControl
 ) -> None:
     created = api.post("/Fulfillments", json={"OrderID": order["ID"], "ProfileID": demo.PROFILE_ID}).json()
-    fulfillments = api.get(
-        "/Fulfillments", params={"$filter": f"OrderID eq {order['ID']}", "$expand": "Items"}
-    )
+    fulfillments = api.get("/Fulfillments", params={"$filter": f"OrderID eq {order['ID']}", "$expand": "Items"})
     opened = next(f for f in fulfillments.json()["value"] if f["Items"])
     line = next(i for i in opened["Items"] if i["Quantity"] == 1)
-    api.patch(
-        f"/Fulfillments({created['ID']})", json={"TrackingNumber": "SPLIT", "DeliveryStatus": "Complete"}
-    )
+    api.patch(f"/Fulfillments({created['ID']})", json={"TrackingNumber": "SPLIT", "DeliveryStatus": "Complete"})
 
-    moved = api.post(
-        f"/FulfillmentItems({line['ID']})/Move", json={"DestinationFulfillmentID": str(created["ID"])}
-    )
+    moved = api.post(f"/FulfillmentItems({line['ID']})/Move", json={"DestinationFulfillmentID": str(created["ID"])})
 
     assert moved.status_code == 204
     assert _status(api, order["ID"]) == "PartiallyShipped"
@@ -119,9 +105,7 @@ def test_cancel_before_shipment_and_refund_after(api: httpx.Client, control: San
     )["order_ids"]
 
     canceled = api.post(f"/Orders({unshipped})/Adjust", json={"PreventSiteProcessing": True})
-    refunded = api.post(
-        f"/Orders({shipped})/Adjust", json={"Reason": "CustomerReturnedItem", "AdjustmentAmount": 5}
-    )
+    refunded = api.post(f"/Orders({shipped})/Adjust", json={"Reason": "CustomerReturnedItem", "AdjustmentAmount": 5})
 
     assert canceled.status_code == refunded.status_code == 204
     assert _status(api, unshipped) == "Canceled"
@@ -134,9 +118,7 @@ def test_cancel_before_shipment_and_refund_after(api: httpx.Client, control: San
     assert [a["Type"] for a in cancels] == ["Cancellation"]
 
 
-def test_item_adjust_cancels_a_line_and_unknown_reason_is_400(
-    api: httpx.Client, order: dict[str, Any]
-) -> None:
+def test_item_adjust_cancels_a_line_and_unknown_reason_is_400(api: httpx.Client, order: dict[str, Any]) -> None:
     first, second = order["Items"]
 
     ok = api.post(f"/OrderItems({second['ID']})/Adjust", json={"Quantity": 1, "Reason": "ItemNotAvailable"})

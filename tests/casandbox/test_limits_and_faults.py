@@ -39,9 +39,7 @@ def test_retry_after_is_off_by_default(api: httpx.Client, control: SandboxContro
     assert "Retry-After" not in refused.headers
 
 
-def test_five_concurrent_requests_per_integration(
-    sandbox: SandboxProcess, control: SandboxControl, new_token
-) -> None:
+def test_five_concurrent_requests_per_integration(sandbox: SandboxProcess, control: SandboxControl, new_token) -> None:
     control.set_latency(300)
     token = new_token()
 
@@ -102,12 +100,8 @@ def test_slow_fault_and_latency_delay_answers(api: httpx.Client, control: Sandbo
     assert latent >= 0.2
 
 
-def test_drop_after_apply_ships_then_breaks_the_connection(
-    api: httpx.Client, control: SandboxControl
-) -> None:
-    order_id = api.get("/Orders", params={"$filter": "ShippingStatus eq 'Unshipped'"}).json()["value"][0][
-        "ID"
-    ]
+def test_drop_after_apply_ships_then_breaks_the_connection(api: httpx.Client, control: SandboxControl) -> None:
+    order_id = api.get("/Orders", params={"$filter": "ShippingStatus eq 'Unshipped'"}).json()["value"][0]["ID"]
     control.fault("ship", mode="drop_after_apply", count=1)
 
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -127,8 +121,7 @@ def test_unknown_route_is_the_web_api_404(api: httpx.Client, sandbox: SandboxPro
     assert response.status_code == 404
     assert response.json() == {
         "$id": "1",
-        "Message": "No HTTP resource was found that matches the request URI "
-        f"'{sandbox.api_url}/Products6200201)'.",
+        "Message": f"No HTTP resource was found that matches the request URI '{sandbox.api_url}/Products6200201)'.",
     }
 
 

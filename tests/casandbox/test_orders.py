@@ -28,9 +28,7 @@ def _all(api: httpx.Client, url: str, params: dict[str, str] | None = None) -> l
 
 def test_a_token_spans_both_profiles_unless_filtered(api: httpx.Client) -> None:
     everything = _all(api, "/Orders", {"$select": "ID,ProfileID"})
-    one = _all(
-        api, "/Orders", {"$select": "ID,ProfileID", "$filter": f"ProfileID eq {demo.SECOND_PROFILE_ID}"}
-    )
+    one = _all(api, "/Orders", {"$select": "ID,ProfileID", "$filter": f"ProfileID eq {demo.SECOND_PROFILE_ID}"})
 
     assert {o["ProfileID"] for o in everything} == set(demo.PROFILE_IDS)
     assert len(everything) == sum(demo.ORDERS_PER_PROFILE.values())
@@ -148,9 +146,7 @@ def test_dates_with_and_without_time_and_offset(api: httpx.Client, control: Sand
 
 
 def test_quotes_are_escaped_by_doubling(api: httpx.Client, control: SandboxControl) -> None:
-    seeded = control.seed(
-        orders=[{"ProfileID": demo.PROFILE_ID, "BuyerUserId": "o'brien", "Items": [{"Sku": "X"}]}]
-    )
+    seeded = control.seed(orders=[{"ProfileID": demo.PROFILE_ID, "BuyerUserId": "o'brien", "Items": [{"Sku": "X"}]}])
 
     found = _all(api, "/Orders", {"$filter": "BuyerUserId eq 'o''brien'", "$select": "ID"})
 
@@ -215,9 +211,7 @@ def test_expanded_children_are_capped_in_lists_with_their_own_next_link(
     items = [{"Sku": f"BULK-{n:02d}"} for n in range(25)]
     order_id = control.seed(orders=[{"ProfileID": demo.PROFILE_ID, "Items": items}])["order_ids"][0]
 
-    listed = api.get("/Orders", params={"$filter": f"ID eq {order_id}", "$expand": "Items"}).json()["value"][
-        0
-    ]
+    listed = api.get("/Orders", params={"$filter": f"ID eq {order_id}", "$expand": "Items"}).json()["value"][0]
     single = api.get(f"/Orders({order_id})", params={"$expand": "Items"}).json()
 
     assert len(listed["Items"]) == 20

@@ -66,17 +66,13 @@ def test_absolute_and_relative_updates(api: httpx.Client) -> None:
     )
 
     assert absolute.status_code == relative.status_code == 204
-    rows = {
-        r["DistributionCenterID"]: r["AvailableQuantity"] for r in _product(api, "WID-002")["DCQuantities"]
-    }
+    rows = {r["DistributionCenterID"]: r["AvailableQuantity"] for r in _product(api, "WID-002")["DCQuantities"]}
     assert (rows[1], rows[2]) == (25, 2)
 
 
 def test_unshipped_subtracts_pending_orders(api: httpx.Client, control: SandboxControl) -> None:
     control.seed(
-        products=[
-            {"ProfileID": demo.PROFILE_ID, "Sku": "PEND-1", "DCQuantities": [{"DistributionCenterID": 1}]}
-        ],
+        products=[{"ProfileID": demo.PROFILE_ID, "Sku": "PEND-1", "DCQuantities": [{"DistributionCenterID": 1}]}],
         orders=[{"ProfileID": demo.PROFILE_ID, "Items": [{"Sku": "PEND-1", "Quantity": 4}]}],
     )
     product = _product(api, "PEND-1")

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.sandbox
 UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$")
 
 
-@pytest.mark.parametrize(
-    "path", ["/orders", "/Orders/4000001", "/Orders(abc)", "/Orders(1", "/ORDERS(1)/Ship"]
-)
+@pytest.mark.parametrize("path", ["/orders", "/Orders/4000001", "/Orders(abc)", "/Orders(1", "/ORDERS(1)/Ship"])
 def test_paths_and_keys_are_exact(api: httpx.Client, path: str) -> None:
     response = api.get(path)
 
@@ -48,10 +46,7 @@ def test_state_survives_a_restart(sandbox: SandboxProcess, control: SandboxContr
         f"{sandbox.api_url}/Orders", params={"$filter": "ShippingStatus eq 'Unshipped'"}, headers=headers
     ).json()["value"][0]["ID"]
     ship = {"Value": {"TrackingNumber": "KEEP", "ShippingCarrier": "UPS", "ShippingClass": "Ground"}}
-    assert (
-        httpx.post(f"{sandbox.api_url}/Orders({order_id})/Ship", json=ship, headers=headers).status_code
-        == 204
-    )
+    assert httpx.post(f"{sandbox.api_url}/Orders({order_id})/Ship", json=ship, headers=headers).status_code == 204
     assert httpx.post(f"{sandbox.api_url}/Orders({order_id})/Export", headers=headers).status_code == 204
 
     sandbox.restart()
@@ -83,9 +78,7 @@ def test_calls_are_recorded_with_what_was_sent(api: httpx.Client, control: Sandb
     assert control.calls(since=calls[1]["seq"]) == []
 
 
-def test_generator_makes_thousands_of_orders_quickly(
-    control: SandboxControl, sandbox: SandboxProcess
-) -> None:
+def test_generator_makes_thousands_of_orders_quickly(control: SandboxControl, sandbox: SandboxProcess) -> None:
     ids = control.generate_orders(demo.SECOND_PROFILE_ID, 2000, seed=3)
 
     assert len(set(ids)) == 2000

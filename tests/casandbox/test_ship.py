@@ -107,9 +107,7 @@ def test_full_shipment_ships_everything_into_one_fulfillment(
     assert sorted((i["sku"], i["quantity"]) for i in record["items"]) == [("WID-001", 2), ("WID-002", 1)]
 
 
-def test_partial_shipments_move_through_partially_shipped_to_shipped(
-    api: httpx.Client, order: dict[str, Any]
-) -> None:
+def test_partial_shipments_move_through_partially_shipped_to_shipped(api: httpx.Client, order: dict[str, Any]) -> None:
     first, second = order["Items"]
     ship_one = {"Value": {**SHIP, "Items": [{"OrderItemID": first["ID"], "Quantity": 1}]}}
     ship_rest = {
@@ -131,9 +129,7 @@ def test_partial_shipments_move_through_partially_shipped_to_shipped(
 
 
 def test_no_change_delivery_status_ships_nothing(api: httpx.Client, order: dict[str, Any]) -> None:
-    response = api.post(
-        f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "DeliveryStatus": "NoChange"}}
-    )
+    response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "DeliveryStatus": "NoChange"}})
 
     assert response.status_code == 204
     assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Unshipped"
@@ -170,12 +166,8 @@ def test_unknown_carrier_class_pair_gets_the_documented_400(api: httpx.Client, o
         (b'{"Value": {"Tracking": "1Z"}}', "does not exist"),
     ],
 )
-def test_malformed_ship_bodies_get_400(
-    api: httpx.Client, order: dict[str, Any], content: bytes, fragment: str
-) -> None:
-    response = api.post(
-        f"/Orders({order['ID']})/Ship", content=content, headers={"Content-Type": "application/json"}
-    )
+def test_malformed_ship_bodies_get_400(api: httpx.Client, order: dict[str, Any], content: bytes, fragment: str) -> None:
+    response = api.post(f"/Orders({order['ID']})/Ship", content=content, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 400
     assert fragment in response.json()["error"]["message"]

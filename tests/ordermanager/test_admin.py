@@ -21,6 +21,10 @@ MODELS = [
     "params/cartparameter",
     "carts/cart",
     "stack/stackrecord",
+    "carts/carriermapping",
+    "carts/knowncarrierclass",
+    "inventory/product",
+    "stack/lease",
 ]
 
 

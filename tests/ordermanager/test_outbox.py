@@ -93,4 +93,5 @@ def test_records_hold_no_secrets_and_no_payload(status_updates, ca_cart):
         "created_at",
         "updated_at",
         "sent_at",
+        "delivery_seconds",
     }

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from django.conf import settings
@@ -32,7 +34,20 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def controller(log: Path, *extra: str) -> subprocess.Popen:
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[IO[str]]:
+    """Where the controllers write; shown when a test fails."""
+    with (tmp_path / "controllers.log").open("a+") as handle:
+        yield handle
+
+
+def tail(handle: IO[str]) -> str:
+    handle.flush()
+    handle.seek(0)
+    return handle.read()[-3000:]
+
+
+def controller(log: IO[str], *extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -40,7 +55,7 @@ def controller(log: Path, *extra: str) -> subprocess.Popen:
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }
     command = [sys.executable, "-m", "ordermanager", "stack", "run", "--no-import", "--retry-base", "0.05", *extra]
-    return subprocess.Popen(command, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_until_delivered(timeout: float) -> None:
@@ -59,12 +74,11 @@ def wait_until_alive(process: subprocess.Popen, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, tmp_path):  # noqa: F811
+def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, log):  # noqa: F811
     # given 30 shipments to deliver, and a sandbox slow enough that kills land mid-flight
     orders = [shipped_order(live_cart, ca, f"1ZKILL{n:04d}") for n in range(30)]
     ca.set_latency(60)
     rng = random.Random(9)
-    log = tmp_path / "controllers.log"
 
     # when controllers are killed with SIGKILL at random moments, one after another
     for _ in range(5):
@@ -83,7 +97,7 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
         survivor.wait(15)
 
     # then every shipment reached the sandbox exactly once
-    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, log.read_text()[-3000:]
+    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
     assert set(StackRecord.objects.values_list("state", flat=True)) <= {State.SENT, State.CLEARED}
     assert survivor.returncode == 0  # SIGTERM stops it cleanly
     # and the kills did land while records were in flight (else this test proves little)
@@ -91,7 +105,7 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
     assert interrupted.exists()
 
 
-def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca, sandbox, tmp_path):  # noqa: F811
+def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca, sandbox, log):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("on SQLite only one controller runs")
     second = make_sandbox_cart(sandbox, "CA Sandbox 2")
@@ -99,7 +113,6 @@ def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca,
     ca.seed(products=[])
     orders = [shipped_order(live_cart, ca, f"1ZPGA{n:04d}") for n in range(20)]
     ca.set_latency(40)
-    log = tmp_path / "controllers.log"
 
     first = controller(log, "--lease-seconds", "2")
     other = controller(log, "--lease-seconds", "2")
@@ -112,6 +125,6 @@ def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca,
         other.terminate()
         other.wait(15)
 
-    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, log.read_text()[-3000:]
+    assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
     ships = [c for c in ca.calls(route="ship") if c["status"] == 204]
     assert len(ships) == len(orders)

@@ -138,14 +138,12 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, respon
         if current is None:
             return
         current.state, current.sent_at, current.claimed_by, current.claimed_until = State.SENT, now, "", None
+        current.delivery_seconds = (now - current.created_at).total_seconds()
         current.last_response = response[:4000]
         current.last_error = current.fix_hint = ""
         current.save()
         if current.order_id is not None:
             write_timeline(record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk)
-        labels = metrics.labels_of(current)
-        metrics.bump("ordermanager_stack_sent_total", labels)
-        metrics.observe("ordermanager_stack_delivery_seconds", (now - current.created_at).total_seconds(), labels)
 
 
 def mark_failed(

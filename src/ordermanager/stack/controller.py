@@ -8,12 +8,14 @@ leases expire and another controller takes the accounts over. On SQLite only one
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import signal
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import close_old_connections, connection, connections
 from django.utils import timezone
@@ -31,6 +33,9 @@ log = logging.getLogger("ordermanager.stack")
 
 EMAIL_LANE = "email"
 EMAIL_CONCURRENCY = 2
+# Senders per allowed call in flight: while some wait on the cart, the others read the next order and
+# record the last answer, so the account's calls never wait on our own database work.
+SENDERS_PER_CALL = 2
 
 
 class AnotherControllerRunning(RuntimeError):
@@ -53,6 +58,49 @@ def _lane_name(cart_id: int | None) -> str:
     return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
+class Senders:
+    """Threads that deliver claimed records. Each keeps its database connection between records (one
+    connection per sender, reconnecting only if it broke) and closes it when the lane stops."""
+
+    def __init__(self, count: int, work: Callable[[StackRecord], None], wake: threading.Event, name: str) -> None:
+        self._queue: queue.SimpleQueue[StackRecord | None] = queue.SimpleQueue()
+        self._work, self._wake = work, wake
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True) for n in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def submit(self, record: StackRecord) -> None:
+        with self._lock:
+            self._in_flight += 1
+        self._queue.put(record)
+
+    def _loop(self) -> None:
+        try:
+            while (record := self._queue.get()) is not None:
+                try:
+                    self._work(record)
+                finally:
+                    close_old_connections()  # drops this thread's connection only if it broke or aged
+                    with self._lock:
+                        self._in_flight -= 1
+                    self._wake.set()
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
 @dataclass
 class Lane:
     """One cart account (or the buyers' e-mail), as driven by this controller."""
@@ -64,8 +112,7 @@ class Lane:
     cart: Cart | None = None
     gate: AccountGate | None = None
     connector: Connector | None = None
-    pool: ThreadPoolExecutor | None = None
-    inflight: set[Future] = field(default_factory=set)
+    senders: Senders | None = None
     signature: tuple = ()
     importing: threading.Thread | None = None
 
@@ -79,24 +126,25 @@ class Lane:
         self.close()
         self.cart, self.signature = cart, signature
         self.gate = account_gate(cart) if cart is not None else AccountGate(600, EMAIL_CONCURRENCY)
-        self.connector = connector_for(cart, self.gate) if cart is not None and cart.active else None
-        self.pool = ThreadPoolExecutor(self.gate.concurrency, thread_name_prefix=f"stack-{_lane_name(self.cart_id)}")
+        self.connector = None
+        if cart is not None and cart.active:
+            with contextlib.suppress(CartError):  # a cart type with nothing to connect to stays idle
+                self.connector = connector_for(cart, self.gate)
+        self.senders = Senders(
+            self.gate.concurrency * SENDERS_PER_CALL, self._send, self.wake, f"stack-{_lane_name(self.cart_id)}"
+        )
 
     def busy(self) -> bool:
-        self.inflight = {f for f in self.inflight if not f.done()}
-        return bool(self.inflight)
+        return self.senders is not None and self.senders.in_flight > 0
 
     def pump(self) -> int:
         """Claim as many due records as there are free senders, and start them."""
-        if self.pool is None or self.gate is None or (self.cart_id is not None and self.connector is None):
+        if self.senders is None or self.gate is None or (self.cart_id is not None and self.connector is None):
             return 0
-        self.busy()
-        free = self.gate.concurrency - len(self.inflight)
+        free = self.gate.concurrency * SENDERS_PER_CALL - self.senders.in_flight
         records = actions.claim(self.cart_id, self.holder, free, self.settings.visibility_seconds)
         for record in records:
-            future = self.pool.submit(self._send, record)
-            future.add_done_callback(lambda _: self.wake.set())
-            self.inflight.add(future)
+            self.senders.submit(record)
         return len(records)
 
     def _send(self, record: StackRecord) -> None:
@@ -105,9 +153,13 @@ class Lane:
         except Exception as error:  # a bug must not kill the sender; the record says what happened
             log.exception("stack record %s: unexpected error", record.pk)
             failure = CartError(ErrorKind.TRANSIENT, f"unexpected error in the order manager: {type(error).__name__}")
-            actions.mark_failed(record, self.holder, failure, f"stack:{self.holder}", self.settings.retry_base_seconds)
-        finally:
-            connections.close_all()  # this thread's connections only; the pool thread may sleep a long time
+            try:
+                actions.mark_failed(
+                    record, self.holder, failure, f"stack:{self.holder}", self.settings.retry_base_seconds
+                )
+            except Exception:
+                # the database itself failed; the record stays in flight and is recovered by a restart
+                log.exception("stack record %s: could not record the failure", record.pk)
 
     def import_if_due(self) -> None:
         cart = self.cart
@@ -134,11 +186,11 @@ class Lane:
             connections.close_all()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+        if self.senders is not None:
+            self.senders.stop()
         if self.connector is not None:
             self.connector.close()
-        self.pool = self.connector = None
+        self.senders = self.connector = None
 
 
 class StackController:
@@ -203,11 +255,13 @@ class StackController:
             log.error("lost the SQLite controller slot; stopping")
             self.stop.set()
             return
+        # Every active cart (and the e-mail lane) has a lane ready, so a new record waits one poll, not a
+        # refresh; carts with records left from before (inactive now) are driven too, to settle them.
         wanted = set(
             StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).values_list("cart_id", flat=True)
         )
-        if self.settings.imports and not self.settings.once:
-            wanted |= {c.pk for c in Cart.objects.filter(active=True) if c.type.imports_orders}
+        if not self.settings.once:
+            wanted |= {None, *Cart.objects.filter(active=True).values_list("pk", flat=True)}
         for cart_id in wanted | set(self.lanes):
             name = _lane_name(cart_id)
             if not leases.acquire(name, self.holder, ttl):

@@ -1,23 +1,24 @@
-"""Monitoring: counters kept in the database, and the Prometheus text a scraper reads from /metrics.
+"""Monitoring: the Prometheus text a scraper reads from /metrics.
 
-Counters live in the database rather than in a process, so every controller on every machine adds
-to the same numbers and a restart does not reset them.
+Most figures are read from the stack records themselves at scrape time (records are kept after they are
+sent), so the hot path of a delivery writes nothing extra, and every controller on every machine is
+counted. Only failures, which records do not remember one by one, are counted as they happen.
 """
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
-HELP = {
+FAMILIES = {
     "ordermanager_stack_records": ("gauge", "Stack records by state, kind and cart."),
     "ordermanager_stack_oldest_pending_seconds": ("gauge", "Age of the oldest record waiting to be sent, by cart."),
     "ordermanager_stack_controllers_alive": ("gauge", "Stack controllers whose heartbeat is current."),
-    "ordermanager_stack_queued_total": ("counter", "Records put on the stack (a coalesced change counts once)."),
+    "ordermanager_stack_queued_total": ("counter", "Records put on the stack (changes folded into one count once)."),
     "ordermanager_stack_sent_total": ("counter", "Records delivered."),
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
@@ -35,7 +36,7 @@ def labels_of(record: StackRecord) -> dict[str, str]:
 
 
 def bump(name: str, labels: dict[str, str], amount: float = 1.0) -> None:
-    """Add to a counter, inside the caller's transaction so the count matches what committed."""
+    """Add to a failure counter, inside the caller's transaction so the count matches what committed."""
     key = _key(name, labels)
     if Metric.objects.filter(key=key).update(value=F("value") + amount):
         return
@@ -46,13 +47,8 @@ def bump(name: str, labels: dict[str, str], amount: float = 1.0) -> None:
         Metric.objects.filter(key=key).update(value=F("value") + amount)
 
 
-def observe(name: str, seconds: float, labels: dict[str, str]) -> None:
-    for bound in LATENCY_BUCKETS:
-        if seconds <= bound:
-            bump(f"{name}_bucket", {**labels, "le": str(bound)})
-    bump(f"{name}_bucket", {**labels, "le": "+Inf"})
-    bump(f"{name}_sum", labels, seconds)
-    bump(f"{name}_count", labels)
+def _labels(row: dict) -> dict[str, str]:
+    return {"kind": row["kind"], "cart": row["cart__store_name"] or "email"}
 
 
 def render() -> str:
@@ -60,31 +56,45 @@ def render() -> str:
     lines: list[str] = []
 
     def family(name: str) -> None:
-        kind, text = HELP[name]
+        kind, text = FAMILIES[name]
         lines.extend([f"# HELP {name} {text}", f"# TYPE {name} {kind}"])
 
-    family("ordermanager_stack_records")
-    for row in StackRecord.objects.values("state", "kind", "cart__store_name").annotate(n=Count("id")).order_by():
-        labels = {"state": row["state"], "kind": row["kind"], "cart": row["cart__store_name"] or "email"}
-        lines.append(f"{_key('ordermanager_stack_records', labels)} {row['n']}")
-    family("ordermanager_stack_oldest_pending_seconds")
     now = timezone.now()
+    by_kind = ("kind", "cart__store_name")
+    family("ordermanager_stack_records")
+    for row in StackRecord.objects.values("state", *by_kind).annotate(n=Count("id")).order_by():
+        lines.append(f"{_key('ordermanager_stack_records', {**_labels(row), 'state': row['state']})} {row['n']}")
+    family("ordermanager_stack_oldest_pending_seconds")
     waiting = StackRecord.objects.filter(state__in=[State.PENDING, State.RETRY])
     for row in waiting.values("cart__store_name").annotate(oldest=Min("created_at")).order_by():
-        age = (now - row["oldest"]).total_seconds()
+        labels = {"cart": row["cart__store_name"] or "email"}
         lines.append(
-            f"{_key('ordermanager_stack_oldest_pending_seconds', {'cart': row['cart__store_name'] or 'email'})}"
-            f" {age:.3f}"
+            f"{_key('ordermanager_stack_oldest_pending_seconds', labels)} {(now - row['oldest']).total_seconds():.3f}"
         )
     family("ordermanager_stack_controllers_alive")
-    alive = Lease.objects.filter(name__startswith="controller:", expires_at__gt=now).count()
+    alive = Lease.objects.filter(name__startswith="controller:", expires_at__gt=now).exclude(holder="").count()
     lines.append(f"ordermanager_stack_controllers_alive {alive}")
-    stored = {m.key: m.value for m in Metric.objects.all()}
-    for name, (kind, _) in HELP.items():
-        if kind == "gauge":
-            continue
-        rows = sorted((k, v) for k, v in stored.items() if k.split("{")[0].startswith(name))
-        if rows:
-            family(name)
-            lines.extend(f"{k} {v:g}" for k, v in rows)
+
+    family("ordermanager_stack_queued_total")
+    for row in StackRecord.objects.values(*by_kind).annotate(n=Count("id")).order_by():
+        lines.append(f"{_key('ordermanager_stack_queued_total', _labels(row))} {row['n']}")
+    delivered = StackRecord.objects.filter(state=State.SENT)
+    family("ordermanager_stack_sent_total")
+    for row in delivered.values(*by_kind).annotate(n=Count("id")).order_by():
+        lines.append(f"{_key('ordermanager_stack_sent_total', _labels(row))} {row['n']}")
+    buckets = {f"le{n}": Count("id", filter=Q(delivery_seconds__lte=bound)) for n, bound in enumerate(LATENCY_BUCKETS)}
+    timed = delivered.filter(delivery_seconds__isnull=False).values(*by_kind)
+    family("ordermanager_stack_delivery_seconds")
+    for row in timed.annotate(n=Count("id"), total=Sum("delivery_seconds"), **buckets).order_by():
+        name, labels = "ordermanager_stack_delivery_seconds", _labels(row)
+        for n, bound in enumerate(LATENCY_BUCKETS):
+            lines.append(f"{_key(name + '_bucket', {**labels, 'le': str(bound)})} {row[f'le{n}']}")
+        lines.append(f"{_key(name + '_bucket', {**labels, 'le': '+Inf'})} {row['n']}")
+        lines.append(f"{_key(name + '_sum', labels)} {row['total']:.6f}")
+        lines.append(f"{_key(name + '_count', labels)} {row['n']}")
+
+    stored = sorted(Metric.objects.values_list("key", "value"))
+    for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):
+        family(name)
+        lines.extend(f"{key} {value:g}" for key, value in stored if key.split("{")[0] == name)
     return "\n".join(lines) + "\n"

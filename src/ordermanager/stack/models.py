@@ -52,6 +52,7 @@ class StackRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_seconds = models.FloatField(null=True, blank=True, help_text="From the change's commit to the cart's OK.")
 
     class Meta:
         ordering = ["id"]

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.orders.models import Order
-from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Kind, StackRecord, State
 
 
@@ -47,7 +46,6 @@ def enqueue(
                 )
         except IntegrityError:
             continue  # another writer opened the record meanwhile: fold into it
-        metrics.bump("ordermanager_stack_queued_total", metrics.labels_of(created))
         return created
     raise RuntimeError(f"could not enqueue {key}")
 
