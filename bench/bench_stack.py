@@ -37,7 +37,7 @@ from django.db import connection  # noqa: E402
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import service as carts  # noqa: E402
-from ordermanager.carts.carriers import map_carrier  # noqa: E402
+from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.actions import NewItem  # noqa: E402
 from ordermanager.orders.models import Order  # noqa: E402
@@ -179,17 +179,7 @@ def main() -> None:
         ca.reset()
         ca.seed(**demo.payload())
         ca.set_latency(args.latency_ms)
-        cart = carts.add_cart(
-            "Bench",
-            "channeladvisor",
-            account_id=demo.ACCOUNT_IDS[demo.PROFILE_ID],
-            profile_id=demo.PROFILE_ID,
-            application_id=demo.APPLICATION_ID,
-            shared_secret=demo.SHARED_SECRET,
-            refresh_token=demo.REFRESH_TOKEN,
-            api_base_url=sandbox.base_url,
-        )
-        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
+        cart = add_demo_cart(sandbox.base_url, "Bench")
 
         print(
             f"throughput: {args.shipments} shipments queued, sandbox at {args.latency_ms:.0f} ms and "

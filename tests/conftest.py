@@ -11,6 +11,7 @@ from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts import service as carts
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
+from ordermanager.demo import add_demo_cart
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
 from ordermanager.orders.models import Order
@@ -72,17 +73,9 @@ def ca(sandbox: SandboxProcess) -> Iterator[SandboxControl]:
 
 
 def make_sandbox_cart(sandbox: SandboxProcess, name: str = "CA Sandbox", **fields: object) -> Cart:
-    cart = carts.add_cart(
-        name,
-        "channeladvisor",
-        account_id=demo.ACCOUNT_IDS[demo.PROFILE_ID],
-        profile_id=demo.PROFILE_ID,
-        application_id=demo.APPLICATION_ID,
-        shared_secret=demo.SHARED_SECRET,
-        refresh_token=demo.REFRESH_TOKEN,
-        api_base_url=sandbox.base_url,
-        **fields,
-    )
+    """The demo account as a cart, with a few shipping methods mapped the way a merchant would."""
+    cart = add_demo_cart(sandbox.base_url, name, **fields)
+    cart.known_carriers.all().delete()  # tests decide what the account is known to take
     for carrier, shipping_class in CA_METHODS:
         map_carrier(cart, carrier, shipping_class, carrier, shipping_class)
     return cart

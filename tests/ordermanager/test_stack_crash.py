@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import connection
 
 from casandbox import demo
-from ordermanager.carts import service as carts
 from ordermanager.orders.models import TimelineEntry
 from ordermanager.stack import leases
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
@@ -108,10 +107,13 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
 def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca, sandbox, log):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("on SQLite only one controller runs")
-    second = make_sandbox_cart(sandbox, "CA Sandbox 2")
-    carts.edit_cart(second, profile_id=demo.SECOND_PROFILE_ID, account_id=demo.ACCOUNT_IDS[demo.SECOND_PROFILE_ID])
-    ca.seed(products=[])
-    orders = [shipped_order(live_cart, ca, f"1ZPGA{n:04d}") for n in range(20)]
+    # two accounts, so the two controllers can each drive one (or one drives both)
+    second = make_sandbox_cart(sandbox, "CA Sandbox 2", second_profile=True)
+    orders = [shipped_order(live_cart, ca, f"1ZPGA{n:04d}") for n in range(12)]
+    orders += [
+        shipped_order(second, ca, f"1ZPGB{n:04d}", order_fields={"ProfileID": demo.SECOND_PROFILE_ID})
+        for n in range(12)
+    ]
     ca.set_latency(40)
 
     first = controller(log, "--lease-seconds", "2")

@@ -24,21 +24,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ordermanager.carts import service as carts
 from ordermanager.carts.models import Cart
+from ordermanager.demo import DEMO_CART, add_demo_cart
 from ordermanager.params import service as params
 from ordermanager.statuses.models import StatusLabel
 from ordermanager.statuses.rules import load_default_status_events
-
-DEMO_CART = "ChannelAdvisor Demo"
-# The sandbox's published demo account (docs/sandbox.md). The product never imports the sandbox:
-# it reaches it over HTTP like any ChannelAdvisor account, with these settings.
-DEMO_ACCOUNT = {
-    "account_id": "a1b2c3d4-0001-4a5b-8c9d-0123456789ab",
-    "profile_id": 12345678,
-    "application_id": "demo-application",
-    "shared_secret": "demo-shared-secret",
-    "refresh_token": "demo-refresh-token",
-    "member_name": "demo@example.com",
-}
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -129,7 +118,7 @@ class Command(BaseCommand):
     def _demo_cart(self, sandbox_url: str) -> None:
         cart = Cart.objects.filter(store_name=DEMO_CART).first()
         if cart is None:
-            carts.add_cart(DEMO_CART, "channeladvisor", api_base_url=sandbox_url, **DEMO_ACCOUNT)
+            add_demo_cart(sandbox_url)
             # The demo shows status updates end to end, so they start switched on.
             params.set_parameter("UseStatusUpdates", "True")
         elif cart.channeladvisor.api_base_url != sandbox_url:
