@@ -62,6 +62,29 @@ def test_token_is_refreshed_once_when_it_expires(sandbox_cart, ca, connect):
     connector.close()
 
 
+def test_never_more_than_one_refresh_in_flight_per_cart(sandbox_cart, ca, connect):
+    import threading
+
+    connector = connect(sandbox_cart)
+    connector.test_settings()
+    ca.advance_clock(3601)  # every sender now holds a dead token
+    barrier = threading.Barrier(8)
+
+    def call() -> None:
+        barrier.wait()
+        connector.client.request("GET", "/v1/Profiles")
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # eight calls met the expiry together; one of them refreshed, the others reused its token
+    assert connector.client.token_refreshes == 2
+    assert len([c for c in ca.calls(route="token") if c["status"] == 200]) == 2
+
+
 def test_test_settings_reports_a_working_connection(sandbox_cart):
     out = io.StringIO()
     call_command("carts", "test", sandbox_cart.store_name, stdout=out)
