@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -46,8 +47,14 @@ def generic_cart(db: None) -> Cart:
     return carts.add_cart("Web Store", "generic", script_url="http://127.0.0.1:9/seom.php")
 
 
+_channel_ids = itertools.count(5_000_001)
+
+
 def new_order(cart: Cart | None = None, *skus_and_quantities: tuple[str, int], **fields: object) -> Order:
+    """An order received from `cart` (with a cart order ID of its own), or entered by hand without one."""
     items = [NewItem(sku=s, quantity=q, title=f"Item {s}") for s, q in (skus_and_quantities or [("SKU-1", 2)])]
+    if cart is not None:
+        fields.setdefault("channel_order_id", str(next(_channel_ids)))
     return actions.receive_order(items, actor=ACTOR, cart=cart, **fields)
 
 

@@ -19,19 +19,25 @@ def encrypt(text: str) -> str:
     return _fernet().encrypt(text.encode()).decode()
 
 
+class Unreadable(str):
+    """A stored secret this installation's key cannot decrypt. It reads as empty, so nothing uses it by
+    mistake, and the screens and connectors say it must be entered again. Saving a new value replaces it."""
+
+    def __new__(cls) -> Unreadable:
+        return super().__new__(cls, "")
+
+
 def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        # Never show the stored text: say what is wrong and how to mend it.
-        raise ValueError(
-            "a stored secret cannot be decrypted with this installation's encryption key "
-            "(ORDERMANAGER_ENCRYPTION_KEY or var/encryption.key changed); enter the secret again"
-        ) from None
+        return Unreadable()
 
 
 def mask(secret: str) -> str:
     """What a screen shows of a secret: whether it is set, and the last 4 characters of long ones."""
+    if isinstance(secret, Unreadable):
+        return "(cannot be decrypted with this installation's key: enter it again)"
     if not secret:
         return "(not set)"
     return MASK + secret[-4:] if len(secret) >= 16 else MASK

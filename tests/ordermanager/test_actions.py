@@ -75,6 +75,8 @@ def events_fired(order: Order) -> list[str]:
         (lambda o: actions.return_item(o, "SKU-1", 1, actor=ACTOR), "quantity", "cannot be returned"),
         (lambda o: actions.release_order(o, actor=ACTOR), "order", "not on hold"),
         (lambda o: actions.fire_status_event(o, "OrderAddTrackingNumber", actor=ACTOR), "event", "has none"),
+        (lambda o: actions.add_item(o, NewItem("SKU-9", 1, title="t" * 301), actor=ACTOR), "title", "at most 300"),
+        (lambda o: actions.change_item(o, "SKU-1", title="t" * 301, actor=ACTOR), "title", "at most 300"),
         (lambda o: actions.fire_status_event(o, "OrderApprove", items=["SKU-1"], actor=ACTOR), "item", "order event"),
         (
             lambda o: actions.set_expected_ship_date(o, dt.date(2026, 12, 1), items=["SKU-7"], actor=ACTOR),
@@ -306,3 +308,25 @@ def test_timeline_is_append_only(ca_cart):
         entry.save()
     with pytest.raises(ValueError, match="append-only"):
         entry.delete()
+
+
+def test_a_tracking_event_is_not_fired_by_hand_over_unprocessed_tracking(ca_cart):
+    # firing it by hand would set the labels, and processing the number later would then change none
+    order = new_order(ca_cart)
+    actions.add_tracking_number(order, "1Z0199", carrier="UPS", process=False, actor=ACTOR)
+    before = snapshot(order)
+
+    with pytest.raises(InputError, match="unprocessed tracking numbers"):
+        actions.fire_status_event(order, "OrderAddTrackingNumber", actor=ACTOR)
+
+    assert snapshot(order) == before
+    actions.process_tracking_numbers(actor=ACTOR)
+    assert StackRecord.objects.filter(order=order).count() == 1
+
+
+def test_an_order_entered_here_on_a_channeladvisor_cart_is_not_sent_and_the_timeline_says_why(ca_cart):
+    order = new_order(ca_cart, channel_order_id="")
+    actions.add_tracking_number(order, "1Z0198", carrier="UPS", actor=ACTOR)
+    assert not StackRecord.objects.exists()
+    withheld = order.timeline.filter(kind=TimelineEntry.Kind.UPDATE_WITHHELD).values_list("message", flat=True)
+    assert any("no ChannelAdvisor order ID" in m for m in withheld)

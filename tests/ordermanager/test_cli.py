@@ -112,6 +112,8 @@ def test_parameters_from_the_command_line():
         (("params", "set", "NoSuchThing", "1"), "parameter: there is no system parameter named 'NoSuchThing'"),
         (("params", "set", "TrackingLookbackDays", "3", "--cart", "Web"), "cannot be set per cart"),
         (("order", "create", "--item", "SKU-1:two"), "quantity: must be a whole number"),
+        (("order", "create", "--item", "SKU-1:1", "--buyer", "b" * 201), "buyer_name: is at most 200 characters"),
+        (("order", "create", "--item", "SKU-1:1", "--total", "1e20"), "total: must be less than 10,000,000,000"),
         (("carts", "add", "Web", "--type", "generic", *WEB), "store_name: a cart named 'Web' already exists"),
     ],
 )

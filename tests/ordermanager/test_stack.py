@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
+from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
@@ -25,6 +26,7 @@ from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
 from ordermanager.params import service as params
 from ordermanager.stack import actions as stack_actions
+from ordermanager.stack import leases
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 from ordermanager.statuses.rules import load_default_status_events
@@ -193,7 +195,7 @@ def test_a_second_controller_on_sqlite_says_so_and_exits(live_cart):
         with pytest.raises(CommandError, match=r"controller: A stack controller .* is already running"):
             call_command("stack", "run", "--once", stdout=io.StringIO())
     finally:
-        first._shutdown()
+        leases.release("sqlite", first.holder)
 
 
 def test_inventory_levels_reach_the_cart(live_cart, ca):
@@ -270,20 +272,22 @@ def test_claims_on_postgresql_skip_locked_rows(live_cart, ca):
 
     for n in range(40):
         StackRecord.objects.create(kind="status_update", cart=live_cart, coalesce_key=f"test:{n}")
-    claimed: dict[str, list[int]] = {}
+    lane = f"cart:{live_cart.pk}"
+    leases.acquire(lane, "controller", 60)
+    claimed: dict[int, list[int]] = {}
     barrier = threading.Barrier(4)
 
-    def claimer(name: str) -> None:
+    def claimer(n: int) -> None:
         from django.db import connections
 
-        barrier.wait()
+        barrier.wait()  # four connections claim at the same moment
         got = []
-        while batch := stack_actions.claim(live_cart.pk, name, 3, 60):
+        while batch := stack_actions.claim(live_cart.pk, "controller", lane, 3, 60):
             got += [r.pk for r in batch]
-        claimed[name] = got
+        claimed[n] = got
         connections.close_all()
 
-    threads = [threading.Thread(target=claimer, args=(f"c{n}",)) for n in range(4)]
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -291,3 +295,144 @@ def test_claims_on_postgresql_skip_locked_rows(live_cart, ca):
 
     every = [pk for got in claimed.values() for pk in got]
     assert len(every) == len(set(every)) == 40
+
+
+def test_retrying_a_waiting_record_sends_it_now_and_never_drops_it(live_cart, ca):
+    order = shipped_order(live_cart, ca, "1ZWAIT0001")
+    record = StackRecord.objects.get(order=order)
+    StackRecord.objects.filter(pk=record.pk).update(state=State.RETRY, next_attempt_at="2099-01-01T00:00:00Z")
+
+    stack_actions.retry_records(actor=ACTOR, ids=[record.pk])
+
+    record.refresh_from_db()
+    assert record.state == State.RETRY
+    assert record.next_attempt_at.year < 2099
+    drain()
+    assert ships_per_order(ca) == {int(order.channel_order_id): 1}
+
+
+def test_a_sender_whose_claim_ran_out_does_not_send(live_cart, ca):
+    from ordermanager.carts.connectors.registry import connector_for
+    from ordermanager.stack.delivery import deliver
+
+    # given a record claimed by a controller that then stalled, and was taken over by another
+    order = shipped_order(live_cart, ca, "1ZSTALE001")
+    leases.acquire(f"cart:{live_cart.pk}", "stalled", 15)
+    [record] = stack_actions.claim(live_cart.pk, "stalled", f"cart:{live_cart.pk}", 1, 15)
+    StackRecord.objects.filter(pk=record.pk).update(claimed_by="the-new-holder")
+    connector = connector_for(live_cart)
+
+    # when the stalled sender wakes up and tries to deliver it
+    try:
+        outcome = deliver(record, connector, "stalled")
+    finally:
+        connector.close()
+
+    # then nothing left for the cart, and the record stays with the controller that holds it now
+    assert outcome is None
+    assert ca.calls(route="ship") == []
+    record.refresh_from_db()
+    assert (record.state, record.claimed_by) == (State.IN_FLIGHT, "the-new-holder")
+    assert order.shipments.get().delivered_to_cart_at is None
+
+
+def test_a_record_whose_claim_ran_out_is_recovered_and_delivered_once(live_cart, ca):
+    order = shipped_order(live_cart, ca, "1ZSTUCK001")
+    # a sender that died in flight: its claim is not renewed any more
+    StackRecord.objects.filter(order=order).update(
+        state=State.IN_FLIGHT, claimed_by="dead:1:x", claimed_until="2000-01-01T00:00:00Z", attempts=1
+    )
+
+    drain()
+
+    assert StackRecord.objects.get(order=order).state == State.SENT
+    assert ships_per_order(ca) == {int(order.channel_order_id): 1}
+    assert len(ca.calls(route="fulfillments_list")) == 1  # it asked the cart first
+
+
+def test_the_second_box_of_one_line_reaches_the_cart(live_cart, ca):
+    ca_id = sandbox_order(ca, 2)
+    import_orders(live_cart)
+    order = Order.objects.get(channel_order_id=str(ca_id))
+    sku = order.items.get().sku
+    for number in ("1ZBOX00001", "1ZBOX00002"):
+        actions.add_tracking_number(
+            order, number, carrier="UPS", shipping_class="Ground", items=[(sku, 1)], actor=ACTOR
+        )
+        drain()
+
+    tracking = sorted(json.loads(c["body"])["Value"]["TrackingNumber"] for c in ca.calls(route="ship"))
+    assert tracking == ["1ZBOX00001", "1ZBOX00002"]
+    assert ca.order(ca_id)["ShippingStatus"] == "Shipped"
+    assert order.timeline.filter(message__contains="is new to CA Sandbox").exists()
+
+
+def test_an_order_shipped_elsewhere_becomes_a_problem_not_an_endless_retry(live_cart, ca):
+    from ordermanager.carts.connectors.registry import connector_for
+
+    order = shipped_order(live_cart, ca, "1ZOURS0001")
+    connector = connector_for(live_cart)
+    connector.client.request(
+        "POST",
+        f"/v1/Orders({order.channel_order_id})/Ship",
+        json={
+            "Value": {
+                "TrackingNumber": "1ZTHEIRS01",
+                "ShippingCarrier": "UPS",
+                "ShippingClass": "Ground",
+                "DeliveryStatus": "Complete",
+                "ShippedDateUtc": "2026-11-25T10:00:00Z",
+            }
+        },
+    )
+    connector.close()
+
+    drain()
+
+    record = StackRecord.objects.get(order=order)
+    assert record.state == State.PROBLEM
+    assert "shipped elsewhere" in record.fix_hint
+
+
+def test_records_for_a_cart_made_inactive_become_problems_and_once_returns(live_cart, ca):
+    from ordermanager.carts import service as carts
+
+    shipped_order(live_cart, ca, "1ZIDLE0001")
+    carts.edit_cart(live_cart, active=False)
+
+    drain(timeout=20)
+
+    record = StackRecord.objects.get()
+    assert record.state == State.PROBLEM
+    assert "is not active" in record.last_error
+    assert "--active on" in record.fix_hint
+    assert ca.calls(route="ship") == []
+
+
+def test_secrets_that_cannot_be_decrypted_are_a_problem_to_fix_not_a_crash(live_cart, ca, settings):
+    from cryptography.fernet import Fernet
+
+    from ordermanager.carts.models import ChannelAdvisorAccount
+
+    order = shipped_order(live_cart, ca, "1ZKEY00001")
+    # the secrets were stored under another installation's key
+    foreign = Fernet(Fernet.generate_key()).encrypt(b"secret").decode()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE carts_channeladvisoraccount SET shared_secret = %s", [foreign])
+
+    shown = io.StringIO()
+    call_command("carts", "show", live_cart.store_name, stdout=shown)
+    assert "Shared Secret: (cannot be decrypted" in shown.getvalue()
+    drain()
+    record = StackRecord.objects.get(order=order)
+    assert record.state == State.PROBLEM
+    assert "--ask-secrets" in record.fix_hint
+
+    # entering the secret again mends it
+    from ordermanager.carts import service as carts
+
+    carts.edit_cart(live_cart, shared_secret=demo.SHARED_SECRET)
+    assert ChannelAdvisorAccount.objects.get(cart=live_cart).shared_secret == demo.SHARED_SECRET
+    stack_actions.retry_records(actor=ACTOR, problems=True)
+    drain()
+    assert StackRecord.objects.get(order=order).state == State.SENT

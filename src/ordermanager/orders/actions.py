@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -147,11 +147,29 @@ ORDER_FIELDS = frozenset(
 )
 
 
+def check_field_sizes(model: type[models.Model], values: dict[str, Any]) -> None:
+    """Text and amounts must fit their columns: say which field and its limit, before anything is written."""
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+            raise InputError(name, f"is at most {field.max_length} characters; {len(value)} given")
+        if isinstance(field, models.DecimalField) and value is not None:
+            limit = 10 ** (field.max_digits - field.decimal_places)
+            try:
+                amount = Decimal(value)
+            except (ArithmeticError, TypeError, ValueError):
+                raise InputError(name, f"must be a number, not {value!r}") from None
+            if not amount.is_finite() or abs(amount) >= limit:
+                raise InputError(name, f"must be less than {limit:,}, not {value}")
+
+
 def _check_new_item(item: NewItem) -> None:
     if not item.sku.strip():
         raise InputError("sku", "every item needs a SKU")
-    if len(item.sku) > 100:
-        raise InputError("sku", f"a SKU is at most 100 characters; {item.sku[:20]!r}… is longer")
+    check_field_sizes(
+        OrderItem,
+        {"sku": item.sku, "title": item.title, "unit_price": item.unit_price, "channel_item_id": item.channel_item_id},
+    )
     check_quantity(item.quantity)
 
 
@@ -163,6 +181,7 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
         raise InputError(sorted(unknown)[0], "is not a field of an order")
     if not items:
         raise InputError("items", "an order needs at least one item")
+    check_field_sizes(Order, fields)
     for item in items:
         _check_new_item(item)
     channel_id = fields.get("channel_order_id") or ""
@@ -226,6 +245,7 @@ def change_item(
         changes.append(f"quantity {line.quantity} → {quantity}")
         line.quantity = quantity
     if title is not None:
+        check_field_sizes(OrderItem, {"title": title})
         changes.append("title")
         line.title = title
     if not changes:
@@ -361,10 +381,7 @@ def set_expected_ship_date(
     order = get_order(order, lock=True)
     _check_open(order)
     chosen = _resolve_items(order, items)
-    targets = chosen if chosen is not None else list(order.items.all())
-    for item in targets:
-        item.expected_ship_date = date
-        item.save(update_fields=["expected_ship_date"])
+    _date_items(chosen if chosen is not None else order.items.all(), "expected_ship_date", date)
     if chosen is None:
         order.expected_ship_date = date
         order.save(update_fields=["expected_ship_date", "updated_at"])
@@ -377,17 +394,26 @@ def set_expected_ship_date(
     return order
 
 
+def _date_items(items: Iterable[OrderItem], field: str, date: dt.date) -> None:
+    for item in items:
+        setattr(item, field, date)
+        item.save(update_fields=[field])
+
+
+def _live_items(order: Order) -> list[OrderItem]:
+    """Items with something not cancelled: the ones a ship date concerns."""
+    return [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
+
+
 def _apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem], actor: str, why: str) -> None:
     """Set the actual ship date on items; once every open item has one, on the order too."""
     if items:
-        for item in items:
-            item.actual_ship_date = date
-            item.save(update_fields=["actual_ship_date"])
+        _date_items(items, "actual_ship_date", date)
         record(
             order, Kind.ACTION, f"Actual ship date of {', '.join(i.sku for i in items)} set to {date} ({why})", actor
         )
         fire(order, "ItemSetActualShipDate", actor=actor, items=items)
-    live = [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
+    live = _live_items(order)
     if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
         order.actual_ship_date = max(i.actual_ship_date for i in live)
         order.save(update_fields=["actual_ship_date", "updated_at"])
@@ -404,10 +430,8 @@ def set_actual_ship_date(
     _check_open(order)
     chosen = _resolve_items(order, items)
     if chosen is None:
-        targets = [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
-        for item in targets:
-            item.actual_ship_date = date
-            item.save(update_fields=["actual_ship_date"])
+        targets = _live_items(order)
+        _date_items(targets, "actual_ship_date", date)
         order.actual_ship_date = date
         order.save(update_fields=["actual_ship_date", "updated_at"])
         record(order, Kind.ACTION, f"Actual ship date set to {date}", actor)
@@ -530,8 +554,10 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
         _apply_actual_ship_date(
             order, timezone.localdate(shipment.shipped_at), undated, actor, "TrackImportSetActualShipDate is True"
         )
-    fire(order, "ItemAddTrackingNumber", actor=actor, items=items)
-    fire(order, "OrderAddTrackingNumber", actor=actor, items=items)
+    # A package the cart has not got yet is news even when no label changes (e.g. the second box of a line).
+    news = shipment if shipment.delivered_to_cart_at is None else None
+    fire(order, "ItemAddTrackingNumber", actor=actor, items=items, package=news)
+    fire(order, "OrderAddTrackingNumber", actor=actor, items=items, package=news)
     # The ship events belong to the package, not to each of its tracking numbers: only the first one
     # processed fires them, and only for the items (and order) this package completed.
     first_of_package = not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
@@ -572,11 +598,12 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     too_old = unprocessed.filter(created_at__lt=since).count()
     done = []
     for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
+        order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
         with transaction.atomic():
+            order = get_order(order_id, lock=True)  # first the lock, then the fresh read under it
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
                 continue  # another operator processed it meanwhile
-            order = get_order(tracking.order_id, lock=True)
             record(order, Kind.ACTION, f"Process Tracking Numbers: processing {tracking.number}", actor)
             _process_tracking_number(order, tracking, actor)
             done.append(tracking.number)
@@ -607,6 +634,23 @@ def refresh_shipping_status(order: Order, actor: str) -> None:
 # --- cancellations, backorders, drop ship, returns --------------------------------------------
 
 
+def _cancel_quantity(order: Order, line: OrderItem, count: int, actor: str) -> None:
+    line.quantity_cancelled += count
+    line.save(update_fields=["quantity_cancelled"])
+    record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
+    record_sale(line.sku, -count, f"order {order.pk} cancelled")
+    fire(order, "ItemCancel", actor=actor, items=[line])
+
+
+def _cancel_if_nothing_left(order: Order, actor: str) -> None:
+    refresh_shipping_status(order, actor)
+    if order.shipping_status == ShippingStatus.CANCELED:
+        order.cancelled_at = timezone.now()
+        order.save(update_fields=["cancelled_at", "updated_at"])
+        record(order, Kind.ACTION, "Order cancelled", actor)
+        fire(order, "OrderCancel", actor=actor)
+
+
 @action
 def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: int | None = None) -> OrderItem:
     """Cancel some or all of an item's open quantity. Cancelling the last open item cancels the order."""
@@ -618,43 +662,23 @@ def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: in
     count = line.quantity_open if quantity is None else check_quantity(quantity)
     if count > line.quantity_open:
         raise InputError("quantity", f"{line.sku} has {line.quantity_open} open; {count} cannot be cancelled")
-    line.quantity_cancelled += count
-    line.save(update_fields=["quantity_cancelled"])
-    record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
-    record_sale(line.sku, -count, f"order {order.pk} cancelled")
-    fire(order, "ItemCancel", actor=actor, items=[line])
-    refresh_shipping_status(order, actor)
-    if order.shipping_status == ShippingStatus.CANCELED:
-        _mark_cancelled(order, actor)
+    _cancel_quantity(order, line, count, actor)
+    _cancel_if_nothing_left(order, actor)
     return line
-
-
-def _mark_cancelled(order: Order, actor: str) -> None:
-    order.cancelled_at = timezone.now()
-    order.save(update_fields=["cancelled_at", "updated_at"])
-    record(order, Kind.ACTION, "Order cancelled", actor)
-    fire(order, "OrderCancel", actor=actor)
 
 
 @action
 def cancel_order(order: Order | int, *, actor: str) -> Order:
-    """Cancel everything still open. Shipped quantities stay shipped."""
+    """Cancel everything still open, item by item, as cancel_item would. Shipped quantities stay shipped."""
     order = get_order(order, lock=True)
     _check_open(order)
-    open_items = [i for i in order.items.all() if i.quantity_open > 0]
+    open_items = [(i, i.quantity_open) for i in order.items.all()]
+    open_items = [(i, n) for i, n in open_items if n > 0]
     if not open_items:
         raise InputError("order", f"order {order.pk} has nothing open to cancel")
-    for item in open_items:
-        count = item.quantity_open
-        item.quantity_cancelled += count
-        item.save(update_fields=["quantity_cancelled"])
-        record_sale(item.sku, -count, f"order {order.pk} cancelled")
-    record(order, Kind.ACTION, f"Open quantities of {', '.join(i.sku for i in open_items)} cancelled", actor)
-    refresh_shipping_status(order, actor)
-    if order.shipping_status == ShippingStatus.CANCELED:
-        _mark_cancelled(order, actor)
-    else:
-        fire(order, "ItemCancel", actor=actor, items=open_items)
+    for line, count in open_items:
+        _cancel_quantity(order, line, count, actor)
+    _cancel_if_nothing_left(order, actor)
     return order
 
 
@@ -752,8 +776,15 @@ def fire_status_event(
     chosen = _resolve_items(order, items)
     if chosen is not None and event.scope == Scope.ORDER:
         raise InputError("item", f"{event.id} is an order event; fire it without items")
-    if event.carries_tracking and not order.tracking_numbers.exists():
-        raise InputError("event", f"{event.id} says a tracking number was added, and order {order.pk} has none")
+    if event.carries_tracking:
+        if order.tracking_numbers.filter(processed=False).exists():
+            raise InputError(
+                "event",
+                f"order {order.pk} has unprocessed tracking numbers: Process Tracking Numbers fires {event.id} "
+                "for them (ordermanager tracking process)",
+            )
+        if not order.tracking_numbers.exists():
+            raise InputError("event", f"{event.id} says a tracking number was added, and order {order.pk} has none")
     record(order, Kind.OPERATOR, f"Status event {event.id} fired by hand", actor)
     fire(order, event.id, actor=actor, items=chosen)
     return order

@@ -95,6 +95,10 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"Order {self.pk}"
 
+    def processed_tracking_numbers(self) -> list[TrackingNumber]:
+        """The tracking numbers whose events have fired, oldest first, with their packages."""
+        return list(self.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
+
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")

@@ -6,20 +6,25 @@ Each function is one short transaction. None talks to the network: the controlle
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DurationField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.errors import InputError
-from ordermanager.orders.models import Order, Shipment
+from ordermanager.orders.models import Shipment
 from ordermanager.orders.timeline import Kind as TimelineKind
 from ordermanager.orders.timeline import record as write_timeline
 from ordermanager.stack import metrics
-from ordermanager.stack.models import OPEN_STATES, Kind, StackRecord, State
+from ordermanager.stack.models import OPEN_STATES, Lease, StackRecord, State
+
+log = logging.getLogger("ordermanager.stack")
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -35,51 +40,74 @@ def _lane_filter(cart_id: int | None) -> Q:
     return Q(cart_id=cart_id) if cart_id is not None else Q(cart__isnull=True)
 
 
-def claim(cart_id: int | None, holder: str, limit: int, visibility: float) -> list[StackRecord]:
+def db_time_after(seconds: float) -> CombinedExpression:
+    """The database's clock plus `seconds`: leases and claims are judged by one clock, not each machine's."""
+    return Now() + Value(dt.timedelta(seconds=seconds), output_field=DurationField())
+
+
+def _skip_locked(query: QuerySet) -> QuerySet:
+    """Lock the rows, skipping rows another controller has locked (PostgreSQL). SQLite has one writer."""
+    if connection.features.has_select_for_update_skip_locked:
+        return query.select_for_update(skip_locked=True, of=("self",))
+    return query
+
+
+def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: float) -> list[StackRecord]:
     """Take up to `limit` due records of one cart (None: the e-mail lane) and mark them in flight.
 
-    On PostgreSQL, FOR UPDATE SKIP LOCKED lets many controllers claim side by side without waiting
-    on each other. A record is never claimed while another record of the same order and kind is in
-    flight, so two senders never race to deliver the same package.
+    Only the holder of the lane's lease may claim, and the claim itself is a lease of `seconds` that the
+    controller's heartbeat renews while the record is being sent. On PostgreSQL, FOR UPDATE SKIP LOCKED
+    lets many controllers claim side by side. A record is never claimed while another record of the same
+    order and kind is in flight, so two senders never race to deliver the same package.
     """
     if limit <= 0:
         return []
     now = timezone.now()
     busy = StackRecord.objects.filter(coalesce_key=OuterRef("coalesce_key"), state=State.IN_FLIGHT)
     with transaction.atomic():
+        if not Lease.objects.filter(name=lease, holder=holder, expires_at__gt=Now()).exists():
+            return []  # the lane was taken over: claim nothing more
         due = (
             StackRecord.objects.filter(_lane_filter(cart_id), state__in=OPEN_STATES, next_attempt_at__lte=now)
             .filter(~Exists(busy))
             .order_by("next_attempt_at", "id")
         )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = list(due.values_list("id", flat=True)[:limit])
+        ids = list(_skip_locked(due).values_list("id", flat=True)[:limit])
         if not ids:
             return []
         StackRecord.objects.filter(id__in=ids).update(
             state=State.IN_FLIGHT,
             claimed_by=holder,
-            claimed_until=now + dt.timedelta(seconds=visibility),
+            claimed_until=db_time_after(seconds),
             attempts=F("attempts") + 1,
         )
         return list(StackRecord.objects.select_related("cart", "order").filter(id__in=ids).order_by("id"))
 
 
-def recover_abandoned(cart_id: int | None, holder: str, actor: str) -> int:
-    """Records another controller left in flight go back on the stack. Call it on taking a lane's lease:
-    the lease ran out, so that controller stopped (or lost the lane) and will not finish them.
+def renew_claims(ids: Iterable[int], holder: str, seconds: float) -> None:
+    """The heartbeat: records still being sent keep their claim."""
+    StackRecord.objects.filter(id__in=list(ids), claimed_by=holder, state=State.IN_FLIGHT).update(
+        claimed_until=db_time_after(seconds)
+    )
 
-    Their next attempt reads the cart's state first, because the lost controller may have sent them.
+
+def still_claimed(record_id: int, holder: str) -> bool:
+    """Checked just before a call goes out: a sender that lost its claim (it stalled) must not send."""
+    return StackRecord.objects.filter(
+        pk=record_id, claimed_by=holder, state=State.IN_FLIGHT, claimed_until__gt=Now()
+    ).exists()
+
+
+def recover_abandoned(cart_id: int | None, actor: str) -> int:
+    """Records whose claim ran out go back on the stack: their controller stopped, or its sender died.
+
+    Their next attempt reads the cart's state first, because the lost sender may have sent them.
     """
-    now = timezone.now()
     count = 0
     with transaction.atomic():
-        stale = StackRecord.objects.filter(_lane_filter(cart_id), state=State.IN_FLIGHT).exclude(claimed_by=holder)
-        if connection.features.has_select_for_update_skip_locked:
-            stale = stale.select_for_update(skip_locked=True, of=("self",))
-        for record in stale.select_related("order"):
-            _fold_or_reopen(record, now)
+        stale = StackRecord.objects.filter(_lane_filter(cart_id), state=State.IN_FLIGHT, claimed_until__lt=Now())
+        for record in _skip_locked(stale).select_related("order"):
+            _fold_or_reopen(record, timezone.now())
             if record.order is not None:
                 write_timeline(
                     record.order,
@@ -92,15 +120,27 @@ def recover_abandoned(cart_id: int | None, holder: str, actor: str) -> int:
     return count
 
 
+def wake_waiting(cart_id: int | None) -> int:
+    """The cart answered again after failures: records waiting out a backoff go now (paced by the gate)."""
+    return StackRecord.objects.filter(
+        _lane_filter(cart_id), state=State.RETRY, next_attempt_at__gt=timezone.now()
+    ).update(next_attempt_at=timezone.now())
+
+
 def _fold_or_reopen(record: StackRecord, next_at: dt.datetime) -> None:
     """Back to waiting, unless a newer record for the same order and kind is open: then fold into it."""
-    newer = StackRecord.objects.filter(coalesce_key=record.coalesce_key, state__in=OPEN_STATES).first()
+    newer = (
+        StackRecord.objects.filter(coalesce_key=record.coalesce_key, state__in=OPEN_STATES)
+        .exclude(pk=record.pk)
+        .first()
+    )
     if newer is not None:
         newer.reasons = list(dict.fromkeys([*record.reasons, *newer.reasons]))
         newer.coalesced += 1 + record.coalesced
         # The newer record inherits the doubt: it must reconcile before sending.
         newer.attempts = max(newer.attempts, record.attempts)
-        newer.save(update_fields=["reasons", "coalesced", "attempts", "updated_at"])
+        newer.next_attempt_at = min(newer.next_attempt_at, next_at)
+        newer.save(update_fields=["reasons", "coalesced", "attempts", "next_attempt_at", "updated_at"])
         record.state = State.CLEARED
         record.last_error = f"folded into record {newer.pk}"
         record.save(update_fields=["state", "last_error", "updated_at"])
@@ -113,6 +153,7 @@ def _still_ours(record: StackRecord, holder: str) -> StackRecord | None:
     """The record, locked, if this controller still holds it; None if its claim ran out and it moved on."""
     current = StackRecord.objects.select_for_update().filter(pk=record.pk).first()
     if current is None or current.state != State.IN_FLIGHT or current.claimed_by != holder:
+        log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
         return None
     return current
 
@@ -214,7 +255,11 @@ def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = 
                 "only problem or waiting records can be retried",
             )
     for record in found:
-        _fold_or_reopen(record, timezone.now())
+        if record.state == State.PROBLEM:
+            _fold_or_reopen(record, timezone.now())
+        else:  # already waiting: just send it now
+            record.next_attempt_at = timezone.now()
+            record.save(update_fields=["next_attempt_at", "updated_at"])
     _operator_note(found, "Stack record {id} put back on the stack by the operator", actor)
     return [r.pk for r in found]
 
@@ -228,21 +273,3 @@ def clear_failed(*, actor: str) -> list[int]:
     StackRecord.objects.filter(pk__in=[r.pk for r in found]).update(state=State.CLEARED, updated_at=timezone.now())
     _operator_note(found, "Problem record {id} cleared from the stack by the operator; it will not be sent", actor)
     return [r.pk for r in found]
-
-
-def order_of(record: StackRecord) -> Order | None:
-    return Order.objects.select_related("cart").filter(pk=record.order_id).first() if record.order_id else None
-
-
-__all__ = [
-    "Kind",
-    "State",
-    "backoff",
-    "claim",
-    "clear_failed",
-    "mark_failed",
-    "mark_sent",
-    "package_delivered",
-    "recover_abandoned",
-    "retry_records",
-]

@@ -1,23 +1,23 @@
 """The stack controller: a long-running worker that empties the stack.
 
-One controller thread claims records and hands them to each cart account's senders (at most
-`CartConcurrentRequests` in flight, paced by the account's token bucket). Each cart account is
-driven by one controller at a time, through a lease with a heartbeat; when a controller stops, its
-leases expire and another controller takes the accounts over. On SQLite only one controller runs.
+The main thread claims records and hands them to each cart account's senders (at most
+`CartConcurrentRequests` calls in flight, paced by the account's token bucket). Each cart account is
+driven by one controller at a time, through a lease; a heartbeat thread renews the leases, and the
+claims of the records being sent, until the senders have stopped. When a controller stops, its leases
+and claims run out, and another controller takes the accounts over. On SQLite only one controller runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import close_old_connections, connection, connections
+from django.db import DatabaseError, close_old_connections, connection, connections
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
@@ -26,7 +26,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.params import service as params
 from ordermanager.stack import actions, leases
 from ordermanager.stack.delivery import deliver
-from ordermanager.stack.limits import AccountGate, account_gate
+from ordermanager.stack.limits import AccountGate
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")
@@ -46,7 +46,6 @@ class AnotherControllerRunning(RuntimeError):
 class Settings:
     poll_seconds: float = 0.1
     lease_seconds: float = 15.0
-    visibility_seconds: float = 300.0
     refresh_seconds: float = 5.0
     once: bool = False
     imports: bool = True
@@ -54,31 +53,31 @@ class Settings:
     handle_signals: bool = True
 
 
-def _lane_name(cart_id: int | None) -> str:
+def lane_name(cart_id: int | None) -> str:
     return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
 class Senders:
-    """Threads that deliver claimed records. Each keeps its database connection between records (one
-    connection per sender, reconnecting only if it broke) and closes it when the lane stops."""
+    """Threads that deliver claimed records. A sender keeps its database connection while there is work,
+    and lets it go when the queue runs dry, so idle carts hold no connections."""
 
     def __init__(self, count: int, work: Callable[[StackRecord], None], wake: threading.Event, name: str) -> None:
         self._queue: queue.SimpleQueue[StackRecord | None] = queue.SimpleQueue()
         self._work, self._wake = work, wake
         self._lock = threading.Lock()
-        self._in_flight = 0
+        self._working: set[int] = set()
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True) for n in range(count)]
         for thread in self._threads:
             thread.start()
 
     @property
-    def in_flight(self) -> int:
+    def in_flight(self) -> set[int]:
         with self._lock:
-            return self._in_flight
+            return set(self._working)
 
     def submit(self, record: StackRecord) -> None:
         with self._lock:
-            self._in_flight += 1
+            self._working.add(record.pk)
         self._queue.put(record)
 
     def _loop(self) -> None:
@@ -87,9 +86,12 @@ class Senders:
                 try:
                     self._work(record)
                 finally:
-                    close_old_connections()  # drops this thread's connection only if it broke or aged
+                    if self._queue.empty():
+                        connections.close_all()
+                    else:
+                        close_old_connections()  # only if it broke or aged
                     with self._lock:
-                        self._in_flight -= 1
+                        self._working.discard(record.pk)
                     self._wake.set()
         finally:
             connections.close_all()
@@ -112,61 +114,91 @@ class Lane:
     cart: Cart | None = None
     gate: AccountGate | None = None
     connector: Connector | None = None
+    unavailable: CartError | None = None
     senders: Senders | None = None
     signature: tuple = ()
     importing: threading.Thread | None = None
+    failed_since_success: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def name(self) -> str:
+        return lane_name(self.cart_id)
 
     def refresh(self) -> None:
         """(Re)build the connection when the cart's settings or limits changed, once nothing is in flight."""
         cart = Cart.objects.filter(pk=self.cart_id).first() if self.cart_id is not None else None
-        limits = (params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart))
-        signature = (cart.updated_at if cart else None, limits) if self.cart_id is not None else ("email",)
+        per_minute = params.get("CartRequestsPerMinute", cart=cart)
+        concurrency = params.get("CartConcurrentRequests", cart=cart) if cart else EMAIL_CONCURRENCY
+        signature = (cart.updated_at if cart else None, cart.active if cart else True, per_minute, concurrency)
         if signature == self.signature or self.busy():
             return
         self.close()
         self.cart, self.signature = cart, signature
-        self.gate = account_gate(cart) if cart is not None else AccountGate(600, EMAIL_CONCURRENCY)
-        self.connector = None
-        if cart is not None and cart.active:
-            with contextlib.suppress(CartError):  # a cart type with nothing to connect to stays idle
+        self.gate = AccountGate(per_minute, concurrency)
+        self.connector = self.unavailable = None
+        if cart is None and self.cart_id is not None:
+            self.unavailable = CartError(ErrorKind.PERMANENT, "the cart was deleted")
+        elif cart is not None and not cart.active:
+            self.unavailable = CartError(
+                ErrorKind.PERMANENT,
+                f"cart {cart.store_name} is not active",
+                fix_hint=f"tick Active (ordermanager carts edit {cart.store_name!r} --active on), then "
+                "ordermanager stack retry --problems; or clear these records",
+            )
+        elif cart is not None:
+            try:
                 self.connector = connector_for(cart, self.gate)
-        self.senders = Senders(
-            self.gate.concurrency * SENDERS_PER_CALL, self._send, self.wake, f"stack-{_lane_name(self.cart_id)}"
-        )
+            except CartError as error:  # e.g. a manual cart, or secrets that cannot be read
+                self.unavailable = error
+        self.senders = Senders(concurrency * SENDERS_PER_CALL, self._send, self.wake, f"stack-{self.name}")
 
     def busy(self) -> bool:
-        return self.senders is not None and self.senders.in_flight > 0
+        return self.senders is not None and bool(self.senders.in_flight)
 
     def pump(self) -> int:
         """Claim as many due records as there are free senders, and start them."""
-        if self.senders is None or self.gate is None or (self.cart_id is not None and self.connector is None):
+        if self.senders is None or self.gate is None:
             return 0
-        free = self.gate.concurrency * SENDERS_PER_CALL - self.senders.in_flight
-        records = actions.claim(self.cart_id, self.holder, free, self.settings.visibility_seconds)
+        free = self.gate.concurrency * SENDERS_PER_CALL - len(self.senders.in_flight)
+        records = actions.claim(self.cart_id, self.holder, self.name, free, self.settings.lease_seconds)
         for record in records:
             self.senders.submit(record)
         return len(records)
 
     def _send(self, record: StackRecord) -> None:
+        actor = f"stack:{self.holder}"
+        if self.unavailable is not None:
+            actions.mark_failed(record, self.holder, self.unavailable, actor)
+            return
         try:
-            deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
-        except Exception as error:  # a bug must not kill the sender; the record says what happened
+            sent = deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
+        except DatabaseError:
+            # The claim runs out without a heartbeat, and the record goes back on the stack.
+            log.exception("stack record %s: the database failed; it will be retried", record.pk)
+            return
+        except Exception as error:  # a bug must not kill the sender: the operator sees a problem record
             log.exception("stack record %s: unexpected error", record.pk)
-            failure = CartError(ErrorKind.TRANSIENT, f"unexpected error in the order manager: {type(error).__name__}")
-            try:
-                actions.mark_failed(
-                    record, self.holder, failure, f"stack:{self.holder}", self.settings.retry_base_seconds
-                )
-            except Exception:
-                # the database itself failed; the record stays in flight and is recovered by a restart
-                log.exception("stack record %s: could not record the failure", record.pk)
+            failure = CartError(
+                ErrorKind.PERMANENT,
+                f"unexpected error in the order manager: {type(error).__name__}: {error}",
+                fix_hint="the controller's log has the details; report it, then retry the record",
+            )
+            actions.mark_failed(record, self.holder, failure, actor)
+            return
+        with self.lock:
+            if sent is False:
+                self.failed_since_success = True
+            elif sent and self.failed_since_success:
+                self.failed_since_success = False
+                actions.wake_waiting(self.cart_id)  # the cart is back: no need to sit out the backoff
 
     def import_if_due(self) -> None:
         cart = self.cart
-        if cart is None or not cart.active or not cart.type.imports_orders or not self.settings.imports:
+        if cart is None or not cart.active or not cart.type.imports_orders or self.connector is None:
             return
         minutes = params.get("OrderImportMinutes", cart=cart)
-        if minutes == 0 or (self.importing is not None and self.importing.is_alive()):
+        if minutes == 0 or not self.settings.imports or (self.importing is not None and self.importing.is_alive()):
             return
         last = Cart.objects.filter(pk=cart.pk).values_list("last_import_at", flat=True).first()
         if last is not None and (timezone.now() - last).total_seconds() < minutes * 60:
@@ -198,8 +230,10 @@ class StackController:
         self.settings = settings or Settings()
         self.holder = holder or leases.new_holder()
         self.lanes: dict[int | None, Lane] = {}
+        self._lanes_lock = threading.Lock()
         self.stop = threading.Event()
         self.wake = threading.Event()
+        self._heartbeat_stop = threading.Event()
         self._last_refresh = 0.0
 
     # --- life cycle -------------------------------------------------------------------------
@@ -207,19 +241,21 @@ class StackController:
     def run(self) -> None:
         self._claim_sqlite_slot()
         self._install_signals()
+        heartbeat = threading.Thread(target=self._heartbeat, name="stack-heartbeat", daemon=True)
+        heartbeat.start()
         log.info("stack controller %s started", self.holder)
         try:
             while not self.stop.is_set():
                 if time.monotonic() - self._last_refresh >= self.settings.refresh_seconds:
                     self._refresh()
-                started = sum(lane.pump() for lane in self.lanes.values())
+                started = sum(lane.pump() for lane in self._snapshot())
                 if self.settings.once and not started and self._drained():
                     break
                 if not started:
                     self.wake.wait(self.settings.poll_seconds)
                     self.wake.clear()
         finally:
-            self._shutdown()
+            self._shutdown(heartbeat)
 
     def _install_signals(self) -> None:
         if self.settings.handle_signals and threading.current_thread() is threading.main_thread():
@@ -234,56 +270,82 @@ class StackController:
                 "Use PostgreSQL (DATABASE_URL) to run several."
             )
 
-    def _shutdown(self) -> None:
-        for lane in self.lanes.values():
+    def _shutdown(self, heartbeat: threading.Thread) -> None:
+        # Senders finish their calls first; the heartbeat keeps the leases and claims alive meanwhile.
+        for lane in self._snapshot():
             lane.close()
-            leases.release(_lane_name(lane.cart_id), self.holder)
+        self._heartbeat_stop.set()
+        heartbeat.join()
+        for lane in self._snapshot():
+            leases.release(lane.name, self.holder)
         leases.release(f"controller:{self.holder}", self.holder)
         if connection.vendor == "sqlite":
             leases.release("sqlite", self.holder)
         log.info("stack controller %s stopped", self.holder)
-        close_old_connections()
+        connections.close_all()
+
+    def _snapshot(self) -> list[Lane]:
+        with self._lanes_lock:
+            return list(self.lanes.values())
+
+    def _heartbeat(self) -> None:
+        """Renew our leases and the claims of records being sent, every third of the lease time."""
+        ttl = self.settings.lease_seconds
+        try:
+            while not self._heartbeat_stop.wait(min(ttl / 3, 5.0)):
+                try:
+                    leases.acquire(f"controller:{self.holder}", self.holder, ttl)
+                    if connection.vendor == "sqlite" and not leases.acquire("sqlite", self.holder, ttl):
+                        log.error("lost the SQLite controller slot; stopping")
+                        self.stop.set()
+                    for lane in self._snapshot():
+                        if not leases.acquire(lane.name, self.holder, ttl):
+                            log.warning("lease %s taken over by another controller", lane.name)
+                        if lane.senders is not None:
+                            actions.renew_claims(lane.senders.in_flight, self.holder, ttl)
+                except DatabaseError:
+                    log.exception("heartbeat failed; retrying")
+                    connections.close_all()
+        finally:
+            connections.close_all()
 
     # --- lanes ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Heartbeat, renew or take leases for every lane with work, and drop lanes we lost."""
+        """Take leases for every lane with work, recover stale claims, and drop lanes we lost."""
         self._last_refresh = time.monotonic()
         ttl = self.settings.lease_seconds
         leases.acquire(f"controller:{self.holder}", self.holder, ttl)
-        if connection.vendor == "sqlite" and not leases.acquire("sqlite", self.holder, ttl):
-            log.error("lost the SQLite controller slot; stopping")
-            self.stop.set()
-            return
         # Every active cart (and the e-mail lane) has a lane ready, so a new record waits one poll, not a
-        # refresh; carts with records left from before (inactive now) are driven too, to settle them.
-        wanted = set(
-            StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).values_list("cart_id", flat=True)
-        )
+        # refresh; carts with records left from before (now inactive or deleted) get lanes to settle them.
+        waiting = StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT])
+        wanted = set(waiting.order_by().values_list("cart_id", flat=True).distinct())
         if not self.settings.once:
             wanted |= {None, *Cart.objects.filter(active=True).values_list("pk", flat=True)}
         for cart_id in wanted | set(self.lanes):
-            name = _lane_name(cart_id)
+            name = lane_name(cart_id)
             if not leases.acquire(name, self.holder, ttl):
-                lost = self.lanes.pop(cart_id, None)
+                with self._lanes_lock:
+                    lost = self.lanes.pop(cart_id, None)
                 if lost is not None:
                     log.warning("lease %s taken over by another controller", name)
                     lost.close()
                 continue
             lane = self.lanes.get(cart_id)
             if lane is None:
-                lane = self.lanes[cart_id] = Lane(cart_id, self.holder, self.settings, self.wake)
-                # Records another controller left in flight: it stopped, since its lease ran out.
-                actions.recover_abandoned(cart_id, self.holder, f"stack:{self.holder}")
+                lane = Lane(cart_id, self.holder, self.settings, self.wake)
+                with self._lanes_lock:
+                    self.lanes[cart_id] = lane
+            actions.recover_abandoned(cart_id, f"stack:{self.holder}")
             lane.refresh()
             lane.import_if_due()
 
     def _drained(self) -> bool:
         """--once: nothing due now, nothing in flight, no import running."""
-        if any(lane.busy() or (lane.importing and lane.importing.is_alive()) for lane in self.lanes.values()):
+        if any(lane.busy() or (lane.importing and lane.importing.is_alive()) for lane in self._snapshot()):
             return False
         due = StackRecord.objects.filter(state__in=OPEN_STATES, next_attempt_at__lte=timezone.now())
-        lanes_due = set(due.values_list("cart_id", flat=True).distinct())
+        lanes_due = set(due.order_by().values_list("cart_id", flat=True).distinct())
         if lanes_due - set(self.lanes):
             self._refresh()  # work for a lane we do not drive yet
         return not lanes_due

@@ -2,48 +2,79 @@
 
 Reading, sending and recording are separate steps, so no database transaction is open while a call
 is on the wire. A record that has been tried before (or was in flight when a controller stopped)
-first asks the cart what it already has, so a package is never shipped twice.
+first asks the cart what it already has, so a package is never shipped twice. Just before each call
+leaves, the sender checks that the record is still its own: a sender that stalled past its claim
+stops there instead of racing the controller that took the record over.
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.core.mail import EmailMessage
 
 from ordermanager.carts.carriers import Source, note_carrier_classes
-from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind, QuantityUpdate, ShipmentRequest
-from ordermanager.carts.connectors.channeladvisor.connector import CARRIER_REFUSED
+from ordermanager.carts.connectors.base import (
+    CartError,
+    Connector,
+    ErrorKind,
+    Guard,
+    QuantityUpdate,
+    ShipmentRequest,
+)
+from ordermanager.carts.connectors.channeladvisor.connector import CARRIER_REFUSED, NOTHING_TO_SHIP
 from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
 from ordermanager.inventory.models import Product
 from ordermanager.orders.models import Order
 from ordermanager.stack import actions
 from ordermanager.stack.models import Kind, StackRecord
 
+log = logging.getLogger("ordermanager.stack")
+
+
+class ClaimLost(Exception):
+    """The record's claim ran out (this sender stalled) and another controller may be sending it."""
+
 
 def deliver(
     record: StackRecord, connector: Connector | None, holder: str, retry_base: float = actions.BACKOFF_BASE_SECONDS
-) -> None:
-    """Deliver one claimed record and write the outcome; a cart error never escapes."""
+) -> bool | None:
+    """Deliver one claimed record and write the outcome; a cart error never escapes.
+
+    Returns True when the cart took it, False when it will be retried, None otherwise (a problem record,
+    or a claim that moved on).
+    """
     actor = f"stack:{holder}"
+
+    def guard() -> None:
+        if not actions.still_claimed(record.pk, holder):
+            raise ClaimLost
+
     try:
         if record.kind == Kind.STATUS_UPDATE:
-            message = _status_update(record, connector, actor)
+            message = _status_update(record, connector, actor, guard)
         elif record.kind == Kind.INVENTORY_UPDATE:
-            message = _inventory_update(record, connector)
+            message = _inventory_update(record, connector, guard)
         else:
+            guard()
             message = _email(record)
+    except ClaimLost:
+        log.warning("stack record %s: claim ran out before sending; left to the controller that has it", record.pk)
+        return None
     except CartError as error:
-        actions.mark_failed(record, holder, error, actor, retry_base)
-        return
+        state = actions.mark_failed(record, holder, error, actor, retry_base)
+        return False if state == actions.State.RETRY else None
     actions.mark_sent(record, holder, message, actor)
+    return True
 
 
-def _status_update(record: StackRecord, connector: Connector | None, actor: str) -> str:
+def _status_update(record: StackRecord, connector: Connector | None, actor: str, guard: Guard) -> str:
     assert connector is not None
     assert record.cart is not None
     order = Order.objects.select_related("cart").get(pk=record.order_id)
     cart = record.cart
     if not cart.type.needs_tracking_for_status_updates:
-        reply = connector.send_status_update(order)
+        reply = connector.send_status_update(order, guard=guard)
         return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}"
     requests = plan_shipments(order)
     if not requests:
@@ -51,21 +82,30 @@ def _status_update(record: StackRecord, connector: Connector | None, actor: str)
     if record.attempts > 1:
         requests = _reconcile(record, order, requests, connector, actor)
     for request in requests:
-        _ship(record, order, request, connector, actor)
+        _ship(record, order, request, connector, actor, guard)
     packages = ", ".join(str(r.package_id) for r in requests) or "none (all were there)"
     return f"Status update delivered to {cart.store_name}; packages sent: {packages}"
 
 
-def _ship(record: StackRecord, order: Order, request: ShipmentRequest, connector: Connector, actor: str) -> None:
+def _ship(
+    record: StackRecord, order: Order, request: ShipmentRequest, connector: Connector, actor: str, guard: Guard
+) -> None:
     cart = order.cart
     assert cart is not None
     try:
-        connector.send_shipment(request)
+        connector.send_shipment(request, guard=guard)
     except CartError as error:
         if error.kind == ErrorKind.AMBIGUOUS:
-            still_missing = _reconcile(record, order, [request], connector, actor)
-            if not still_missing:
+            if not _reconcile(record, order, [request], connector, actor):
                 return  # it did reach the cart after all, and is now recorded
+            if NOTHING_TO_SHIP in error.message.lower():
+                # The cart shipped this order some other way: sending again can never succeed.
+                error.kind = ErrorKind.PERMANENT
+                error.fix_hint = (
+                    f"ChannelAdvisor has nothing left to ship on order {order.channel_order_id}, and none of its "
+                    f"fulfillments has tracking {request.tracking_number}: it was shipped elsewhere. Correct the "
+                    "tracking in ChannelAdvisor if needed, then clear this record (ordermanager stack clear --failed)"
+                )
         if error.status == 400 and CARRIER_REFUSED in error.message.lower():
             note_carrier_classes(cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
         raise
@@ -103,14 +143,14 @@ def _reconcile(
     return remaining
 
 
-def _inventory_update(record: StackRecord, connector: Connector | None) -> str:
+def _inventory_update(record: StackRecord, connector: Connector | None, guard: Guard) -> str:
     assert connector is not None
     assert record.cart is not None
     product = Product.objects.filter(sku=record.sku).first()
     if product is None:
         return f"SKU {record.sku} is no longer kept here; nothing sent"
     quantity = max(product.quantity_on_hand, 0)
-    outcome = connector.push_quantities([QuantityUpdate(record.sku, quantity)])
+    outcome = connector.push_quantities([QuantityUpdate(record.sku, quantity)], guard=guard)
     error = outcome.get(record.sku)
     if error is not None:
         raise error
@@ -119,10 +159,13 @@ def _inventory_update(record: StackRecord, connector: Connector | None) -> str:
 
 def _email(record: StackRecord) -> str:
     order = Order.objects.get(pk=record.order_id)
-    numbers = list(order.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
+    numbers = order.processed_tracking_numbers()
     reference = order.marketplace_order_id or order.channel_order_id or str(order.pk)
-    body = [f"Hello {order.buyer_name or ''},".replace(" ,", ","), "", f"Your order {reference} is on its way.", ""]
-    body += [f"  {t.shipment.carrier} {t.shipment.shipping_class}: {t.number}".replace("  :", ":") for t in numbers]
+    greeting = f"Hello {order.buyer_name}," if order.buyer_name else "Hello,"
+    body = [greeting, "", f"Your order {reference} is on its way.", ""]
+    for tracking in numbers:
+        service = " ".join(filter(None, [tracking.shipment.carrier, tracking.shipment.shipping_class]))
+        body.append(f"  {service}: {tracking.number}")
     try:
         EmailMessage(f"Your order {reference} has shipped", "\n".join(body), to=[order.buyer_email]).send()
     except (OSError, ValueError) as error:

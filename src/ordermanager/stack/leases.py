@@ -1,29 +1,48 @@
-"""Leases with heartbeats: which controller drives which cart account, and which controllers are alive."""
+"""Leases with heartbeats: which controller drives which cart account, and which controllers are alive.
+
+Expiry is judged by the database's clock, so machines whose clocks disagree still agree on who holds
+a lease.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import os
 import socket
 import uuid
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Case, F, Q, When
+from django.db.models.functions import Now
 
 from ordermanager.stack.models import Lease
 
 
+def _this_machine() -> str:
+    """Host name, boot and PID namespace: two containers with one host name are still told apart."""
+    boot = ""
+    with contextlib.suppress(OSError):
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    namespace = ""
+    with contextlib.suppress(OSError):
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    return f"{socket.gethostname()[:40]}/{boot}/{namespace}"
+
+
+MACHINE = _this_machine()
+
+
 def new_holder() -> str:
-    """host:pid:random — the pid lets a controller on the same host see that a holder died (kill -9)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """machine:pid:random. The pid lets a controller on the same machine see that a holder died (kill -9)."""
+    return f"{MACHINE}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _dead_on_this_host(holder: str) -> bool:
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+def _dead_on_this_machine(holder: str) -> bool:
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != MACHINE or not parts[1].isdigit():
         return False
+    pid_text = parts[1]
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
@@ -35,32 +54,37 @@ def _dead_on_this_host(holder: str) -> bool:
 
 def acquire(name: str, holder: str, seconds: float) -> bool:
     """Take or renew a lease. Succeeds if it is free, expired, ours, or held by a process that died here."""
-    now = timezone.now()
-    until = now + dt.timedelta(seconds=seconds)
-    current = Lease.objects.filter(name=name).values_list("holder", "expires_at").first()
+    from ordermanager.stack.actions import db_time_after
+
+    current = Lease.objects.filter(name=name).values_list("holder", flat=True).first()
     if current is None:
         try:
             with transaction.atomic():
-                Lease.objects.create(name=name, holder=holder, expires_at=until, heartbeat_at=now, started_at=now)
+                Lease.objects.create(
+                    name=name, holder=holder, expires_at=db_time_after(seconds), heartbeat_at=Now(), started_at=Now()
+                )
             return True
         except IntegrityError:
-            current = Lease.objects.filter(name=name).values_list("holder", "expires_at").first()
+            current = Lease.objects.filter(name=name).values_list("holder", flat=True).first()
             if current is None:
                 return False
-    old_holder, _expires = current
-    takeover = Q(expires_at__lt=now) | Q(holder="")
-    if old_holder and old_holder != holder and _dead_on_this_host(old_holder):
-        takeover |= Q(holder=old_holder)
-    changes = {"holder": holder, "expires_at": until, "heartbeat_at": now}
-    if old_holder != holder:
-        changes["started_at"] = now
+    takeover = Q(expires_at__lt=Now()) | Q(holder="")
+    if current and current != holder and _dead_on_this_machine(current):
+        takeover |= Q(holder=current)
     # A conditional UPDATE: of two controllers racing for an expired lease, exactly one matches.
-    return bool(Lease.objects.filter(Q(name=name) & (Q(holder=holder) | takeover)).update(**changes))
+    return bool(
+        Lease.objects.filter(Q(name=name) & (Q(holder=holder) | takeover)).update(
+            started_at=Case(When(holder=holder, then=F("started_at")), default=Now()),
+            holder=holder,
+            expires_at=db_time_after(seconds),
+            heartbeat_at=Now(),
+        )
+    )
 
 
 def release(name: str, holder: str) -> None:
-    Lease.objects.filter(name=name, holder=holder).update(holder="", expires_at=timezone.now())
+    Lease.objects.filter(name=name, holder=holder).update(holder="", expires_at=Now())
 
 
 def alive(prefix: str) -> list[Lease]:
-    return list(Lease.objects.filter(name__startswith=prefix, expires_at__gt=timezone.now()).exclude(holder=""))
+    return list(Lease.objects.filter(name__startswith=prefix, expires_at__gt=Now()).exclude(holder=""))

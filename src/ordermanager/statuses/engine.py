@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ordermanager.orders.models import Order, OrderItem
+from ordermanager.orders.models import Order, OrderItem, Shipment
 from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import service as params
 from ordermanager.stack.outbox import enqueue_status_update
@@ -13,11 +13,19 @@ from ordermanager.statuses.models import EventRule
 from ordermanager.statuses.rules import TRACKING_EVENT
 
 
-def fire(order: Order, event_id: str, *, actor: str, items: Iterable[OrderItem] | None = None) -> bool:
+def fire(
+    order: Order,
+    event_id: str,
+    *,
+    actor: str,
+    items: Iterable[OrderItem] | None = None,
+    package: Shipment | None = None,
+) -> bool:
     """Fire one event on an order (and its items). Returns True if a status update was queued.
 
-    `items` are the items the event concerns; by default all of the order's items. Nothing happens
-    at all while UseStatusUpdates is False for the order's cart.
+    `items` are the items the event concerns; by default all of the order's items. `package` is a
+    package with a newly processed tracking number that its cart has not got yet. Nothing happens at
+    all while UseStatusUpdates is False for the order's cart.
     """
     if not params.get("UseStatusUpdates", cart=order.cart):
         return False
@@ -57,10 +65,10 @@ def fire(order: Order, event_id: str, *, actor: str, items: Iterable[OrderItem] 
                     new=item.status_label,
                 )
                 changed = True
-    return _notify_cart(order, rule, changed, actor)
+    return _notify_cart(order, rule, changed, actor, package)
 
 
-def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str) -> bool:
+def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str, package: Shipment | None) -> bool:
     event = EVENTS[rule.event]
     cart = order.cart
     if not rule.notify_cart or cart is None:
@@ -75,12 +83,35 @@ def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str) -> bo
             event=event.id,
         )
         return False
+    ships_packages = cart.needs_tracking_for_status_updates and event.carries_tracking
+    if not changed and ships_packages and package is not None:
+        # ChannelAdvisor is told of packages, not labels: a new package is news though no label changed
+        # (the second box of one line would otherwise never reach the marketplace).
+        record(
+            order,
+            Kind.UPDATE_QUEUED,
+            f"No label changed, but package {package.pk} is new to {cart.store_name}",
+            actor,
+            event=event.id,
+            package=package.pk,
+        )
+        changed = True
     if not changed:
         record(
             order,
             Kind.UPDATE_WITHHELD,
             f"No status update: {event.id} changed no label (an update is sent only when a label changes; "
             "check that no earlier event sets the same labels)",
+            actor,
+            event=event.id,
+        )
+        return False
+    if cart.needs_tracking_for_status_updates and not order.channel_order_id:
+        record(
+            order,
+            Kind.UPDATE_WITHHELD,
+            f"No status update to {cart.store_name}: this order has no {cart.type.label} order ID (it was entered "
+            "here, not downloaded), so the cart cannot be told of its shipments",
             actor,
             event=event.id,
         )

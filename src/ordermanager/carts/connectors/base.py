@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+
 from ordermanager.carts.types import CartType
 
 if TYPE_CHECKING:
     from ordermanager.orders.models import Order
+
+
+# Raises when the caller may no longer send (its claim on the record ran out); called just before the wire.
+Guard = Callable[[], None]
+TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ErrorKind(StrEnum):
@@ -51,6 +59,21 @@ class CartError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.fix_hint})" if self.fix_hint else self.message
+
+
+def transport_error(error: httpx.TransportError, method: str, where: str, what: str = "the cart") -> CartError:
+    """A call that got no answer: transient if it never left (or only read), ambiguous if a write may have landed."""
+    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    if never_sent or method not in WRITE_METHODS:
+        return CartError(
+            ErrorKind.TRANSIENT,
+            f"could not reach {what} at {where}: {type(error).__name__} {error}".strip(),
+            fix_hint="check the network and the cart's address" if never_sent else "",
+        )
+    return CartError(
+        ErrorKind.AMBIGUOUS,
+        f"the connection to {where} broke during {method} ({type(error).__name__}): {what} may have applied it",
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +138,20 @@ class QuantityUpdate:
     quantity: int
 
 
+def check_readable(cart: Any, settings: Any, fields: tuple[str, ...]) -> None:
+    """Secrets stored under another encryption key cannot be used: say so, and how to mend it."""
+    from ordermanager.crypto import Unreadable
+
+    unreadable = [name for name in fields if isinstance(getattr(settings, name), Unreadable)]
+    if unreadable:
+        raise CartError(
+            ErrorKind.PERMANENT,
+            f"the {', '.join(unreadable)} of cart {cart.store_name} cannot be decrypted with this installation's "
+            "encryption key (ORDERMANAGER_ENCRYPTION_KEY or var/encryption.key changed)",
+            fix_hint=f"enter them again: ordermanager carts edit {cart.store_name!r} --ask-secrets",
+        )
+
+
 class Connector(ABC):
     """One cart's connection. Create it per cart; it keeps the HTTP connection and the token alive.
 
@@ -139,7 +176,7 @@ class Connector(ABC):
         """Tell the cart an order is safely imported, so it is not offered again."""
         raise self._unsupported("send orders to import")
 
-    def send_shipment(self, request: ShipmentRequest) -> None:
+    def send_shipment(self, request: ShipmentRequest, guard: Guard | None = None) -> None:
         """Tell the cart a package shipped. Returns only when the cart said OK."""
         raise self._unsupported("take shipments")
 
@@ -147,11 +184,11 @@ class Connector(ABC):
         """What the cart already knows shipped on an order: used to reconcile after an ambiguous failure."""
         raise self._unsupported("report fulfillments")
 
-    def send_status_update(self, order: Order) -> str:
+    def send_status_update(self, order: Order, guard: Guard | None = None) -> str:
         """Tell the cart an order's current status label (carts that take labels, not shipments)."""
         raise self._unsupported("take status labels")
 
-    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
+    def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:
         """Send stock levels; the answer says per SKU whether it took."""
         raise self._unsupported("synchronize inventory")
 

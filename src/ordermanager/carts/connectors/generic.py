@@ -10,10 +10,14 @@ from __future__ import annotations
 import httpx
 
 from ordermanager.carts.connectors.base import (
+    TIMEOUT,
     CartError,
     Connector,
     ErrorKind,
+    Guard,
     QuantityUpdate,
+    check_readable,
+    transport_error,
 )
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import GENERIC
@@ -36,13 +40,14 @@ class GenericConnector(Connector):
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
         self.settings = cart.generic
+        check_readable(cart, self.settings, ("password",))
         self.gate = gate or account_gate(cart)
-        self.http = httpx.Client(timeout=httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0))
+        self.http = httpx.Client(timeout=TIMEOUT)
 
     def close(self) -> None:
         self.http.close()
 
-    def _post(self, form: dict[str, str]) -> str:
+    def _post(self, form: dict[str, str], guard: Guard | None = None) -> str:
         form = {
             "setiuser": self.settings.user_name,
             "password": self.settings.password,
@@ -52,13 +57,11 @@ class GenericConnector(Connector):
         }
         try:
             with self.gate.call():
+                if guard is not None:
+                    guard()
                 response = self.http.post(self.settings.script_url, data=form)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise CartError(ErrorKind.TRANSIENT, f"could not reach {self.settings.script_url}: {error}") from None
         except httpx.TransportError as error:
-            raise CartError(
-                ErrorKind.AMBIGUOUS, f"the connection to {self.settings.script_url} broke: {error}"
-            ) from None
+            raise transport_error(error, "POST", self.settings.script_url, "the cart's script") from None
         if response.status_code == 429:
             self.gate.rate_limited(None)
             raise CartError(ErrorKind.RATE_LIMITED, "the cart's script answered 429", status=429)
@@ -92,11 +95,11 @@ class GenericConnector(Connector):
             )
         return response.text
 
-    def send_status_update(self, order: Order) -> str:
+    def send_status_update(self, order: Order, guard: Guard | None = None) -> str:
         """Post the order's current label and every processed tracking number it has."""
         tracking = [
             (t.number, t.shipment.carrier, t.shipment.shipped_at.strftime("%Y-%m-%d"))
-            for t in order.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id")
+            for t in order.processed_tracking_numbers()
         ]
         form = {
             "setifunction": "updatestatus",
@@ -108,7 +111,7 @@ class GenericConnector(Connector):
         for n, (number, carrier, date) in enumerate(tracking, start=1):
             tail = str(n) if suffix else ""
             form.update({f"tracknum{tail}": number, f"trackcarrier{tail}": carrier, f"trackpickupdate{tail}": date})
-        reply = self._post(form)
+        reply = self._post(form, guard)
         ok, notes = parse_reply(reply)
         if not ok:
             raise CartError(
@@ -119,8 +122,9 @@ class GenericConnector(Connector):
             )
         return reply
 
-    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
-        reply = self._post({"setifunction": "qohreplace", "update": "|".join(f"{u.sku}~{u.quantity}" for u in updates)})
+    def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:
+        update = "|".join(f"{u.sku}~{u.quantity}" for u in updates)
+        reply = self._post({"setifunction": "qohreplace", "update": update}, guard)
         ok, notes = parse_reply(reply)
         if not ok:
             raise CartError(ErrorKind.PERMANENT, f"the cart refused the stock update: {notes}", raw=reply)

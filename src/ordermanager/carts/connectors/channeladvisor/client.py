@@ -12,14 +12,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ordermanager.carts.connectors.base import CartError, ErrorKind
+from ordermanager.carts.connectors.base import TIMEOUT, WRITE_METHODS, CartError, ErrorKind, Guard, transport_error
 from ordermanager.stack.limits import AccountGate
 
 DENIED = "Authorization has been denied for this request."
 # Refresh this long before the token's stated expiry, so a request never leaves with a dying token.
 TOKEN_MARGIN_SECONDS = 300
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
 
 
 def redact(url: str) -> str:
@@ -148,14 +146,20 @@ class ChannelAdvisorClient:
 
     # --- requests ---------------------------------------------------------------------------
 
-    def request(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
-        """Send one API call with the token; on a 401, refresh the token once and send it once more."""
+    def request(self, method: str, path_or_url: str, *, guard: Guard | None = None, **kwargs: Any) -> httpx.Response:
+        """Send one API call with the token; on a 401, refresh the token once and send it once more.
+
+        `guard` runs after the call has its slot and its token, just before it leaves: the last moment
+        to find that the caller may no longer send.
+        """
         url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
         self._check_same_host(url)
         token = self.token()
         for attempt in (1, 2):
             try:
                 with self.gate.call():
+                    if guard is not None:
+                        guard()
                     response = self.http.request(method, url, headers={"Authorization": f"Bearer {token}"}, **kwargs)
             except httpx.TransportError as error:
                 raise self._transport_error(error, method, url) from None
@@ -207,19 +211,7 @@ class ChannelAdvisorClient:
             )
 
     def _transport_error(self, error: httpx.TransportError, method: str, url: str) -> CartError:
-        where = urlsplit(url).netloc or self.base_url
-        never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if never_sent or method not in WRITE_METHODS:
-            return CartError(
-                ErrorKind.TRANSIENT,
-                f"could not reach ChannelAdvisor at {where}: {type(error).__name__} {error}".strip(),
-                fix_hint="check the network and the cart's API base address" if never_sent else "",
-            )
-        return CartError(
-            ErrorKind.AMBIGUOUS,
-            f"the connection to {where} broke during {method} {redact(urlsplit(url).path)} "
-            f"({type(error).__name__}): ChannelAdvisor may have applied it",
-        )
+        return transport_error(error, method, urlsplit(url).netloc or self.base_url, "ChannelAdvisor")
 
     def _http_error(self, response: httpx.Response, method: str, url: str) -> CartError:
         status, message = response.status_code, error_message(response)

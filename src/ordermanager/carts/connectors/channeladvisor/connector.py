@@ -10,10 +10,12 @@ from ordermanager.carts.connectors.base import (
     CartError,
     Connector,
     ErrorKind,
+    Guard,
     QuantityUpdate,
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
+    check_readable,
 )
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
 from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
@@ -44,6 +46,7 @@ class ChannelAdvisorConnector(Connector):
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
         self.account: ChannelAdvisorAccount = cart.channeladvisor
+        check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
         self.client = ChannelAdvisorClient(
             self.account.api_base_url,
             self.account.application_id,
@@ -118,10 +121,10 @@ class ChannelAdvisorConnector(Connector):
             ]
         return {"Value": value}
 
-    def send_shipment(self, request: ShipmentRequest) -> None:
+    def send_shipment(self, request: ShipmentRequest, guard: Guard | None = None) -> None:
         try:
             self.client.request(
-                "POST", f"/v1/Orders({int(request.channel_order_id)})/Ship", json=self.ship_body(request)
+                "POST", f"/v1/Orders({int(request.channel_order_id)})/Ship", json=self.ship_body(request), guard=guard
             )
         except CartError as error:
             raise self._explain_ship_error(error, request) from None
@@ -200,7 +203,7 @@ class ChannelAdvisorConnector(Connector):
         self._center = int(default) if default is not None and int(default) in ids else min(ids)
         return self._center
 
-    def push_quantities(self, updates: list[QuantityUpdate]) -> dict[str, CartError | None]:
+    def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:
         outcome: dict[str, CartError | None] = {}
         center = self._distribution_center()
         for update in updates:
@@ -218,6 +221,6 @@ class ChannelAdvisorConnector(Connector):
                     "Updates": [{"DistributionCenterID": center, "Quantity": update.quantity}],
                 }
             }
-            self.client.request("POST", f"/v1/Products({product})/UpdateQuantity", json=body)
+            self.client.request("POST", f"/v1/Products({product})/UpdateQuantity", json=body, guard=guard)
             outcome[update.sku] = None
         return outcome

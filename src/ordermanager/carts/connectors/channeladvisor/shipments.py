@@ -23,6 +23,13 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
     """
     cart = order.cart
     assert cart is not None
+    if not order.channel_order_id:
+        raise CartError(
+            ErrorKind.PERMANENT,
+            f"order {order.pk} was entered here, not downloaded from {cart.store_name}: it has no ChannelAdvisor "
+            "order ID to ship",
+            fix_hint="ship it in ChannelAdvisor by hand, then clear this record (ordermanager stack clear --failed)",
+        )
     shipments = list(order.shipments.prefetch_related("lines__order_item", "tracking_numbers").order_by("id"))
     whole = _is_whole_order(order, shipments)
     requests = []
