@@ -37,6 +37,7 @@ from django.db import connection  # noqa: E402
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import service as carts  # noqa: E402
+from ordermanager.carts.carriers import map_carrier  # noqa: E402
 from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.actions import NewItem  # noqa: E402
@@ -180,6 +181,7 @@ def main() -> None:
         ca.seed(**demo.payload())
         ca.set_latency(args.latency_ms)
         cart = add_demo_cart(sandbox.base_url, "Bench")
+        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
 
         print(
             f"throughput: {args.shipments} shipments queued, sandbox at {args.latency_ms:.0f} ms and "

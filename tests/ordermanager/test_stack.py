@@ -84,17 +84,20 @@ def test_a_tracking_number_reaches_the_cart_once_and_the_timeline_says_so(live_c
     assert any("accepted package" in m and "1ZSTACK0001" in m for m in deliveries)
 
 
-def test_a_burst_of_edits_becomes_one_call(live_cart, ca):
+def two_packages(cart: Cart, ca: SandboxControl, *packages: tuple[str, str, str]) -> tuple[int, Order]:
+    """An imported two-line order, each line in a package of its own: (tracking, carrier, class) each."""
     ca_id = sandbox_order(ca, 1, 1)
-    import_orders(live_cart)
+    import_orders(cart)
     order = Order.objects.get(channel_order_id=str(ca_id))
-    sku_a, sku_b = (i.sku for i in order.items.order_by("id"))
-    actions.add_tracking_number(
-        order, "1ZBURST01", carrier="UPS", shipping_class="Ground", items=[(sku_a, 1)], actor=ACTOR
-    )
-    actions.add_tracking_number(
-        order, "1ZBURST02", carrier="UPS", shipping_class="Ground", items=[(sku_b, 1)], actor=ACTOR
-    )
+    for item, (number, carrier, shipping_class) in zip(order.items.order_by("id"), packages, strict=True):
+        actions.add_tracking_number(
+            order, number, carrier=carrier, shipping_class=shipping_class, items=[(item.sku, 1)], actor=ACTOR
+        )
+    return ca_id, order
+
+
+def test_a_burst_of_edits_becomes_one_call(live_cart, ca):
+    ca_id, order = two_packages(live_cart, ca, ("1ZBURST01", "UPS", "Ground"), ("1ZBURST02", "UPS", "Ground"))
 
     drain()
 
@@ -162,16 +165,7 @@ def test_faults_of_every_kind_still_deliver_everything_exactly_once(live_cart, c
 
 
 def test_partial_failure_keeps_the_delivered_package_delivered(live_cart, ca):
-    ca_id = sandbox_order(ca, 1, 1)
-    import_orders(live_cart)
-    order = Order.objects.get(channel_order_id=str(ca_id))
-    sku_a, sku_b = (i.sku for i in order.items.order_by("id"))
-    actions.add_tracking_number(
-        order, "1ZHALF0001", carrier="UPS", shipping_class="Ground", items=[(sku_a, 1)], actor=ACTOR
-    )
-    actions.add_tracking_number(
-        order, "1ZHALF0002", carrier="DHL", shipping_class="Express", items=[(sku_b, 1)], actor=ACTOR
-    )
+    ca_id, _ = two_packages(live_cart, ca, ("1ZHALF0001", "UPS", "Ground"), ("1ZHALF0002", "DHL", "Express"))
 
     drain()
     assert StackRecord.objects.get().state == State.PROBLEM  # DHL Express is not mapped

@@ -57,9 +57,13 @@ def lane_name(cart_id: int | None) -> str:
     return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
+# A sender idle this long lets its database connection go, so quiet carts hold no connections.
+IDLE_SECONDS = 30.0
+
+
 class Senders:
     """Threads that deliver claimed records. A sender keeps its database connection while there is work,
-    and lets it go when the queue runs dry, so idle carts hold no connections."""
+    and lets it go after IDLE_SECONDS without any."""
 
     def __init__(self, count: int, work: Callable[[StackRecord], None], wake: threading.Event, name: str) -> None:
         self._queue: queue.SimpleQueue[StackRecord | None] = queue.SimpleQueue()
@@ -80,16 +84,20 @@ class Senders:
             self._working.add(record.pk)
         self._queue.put(record)
 
+    def _next(self) -> StackRecord | None:
+        while True:
+            try:
+                return self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                connections.close_all()
+
     def _loop(self) -> None:
         try:
-            while (record := self._queue.get()) is not None:
+            while (record := self._next()) is not None:
                 try:
                     self._work(record)
                 finally:
-                    if self._queue.empty():
-                        connections.close_all()
-                    else:
-                        close_old_connections()  # only if it broke or aged
+                    close_old_connections()  # only if it broke or aged
                     with self._lock:
                         self._working.discard(record.pk)
                     self._wake.set()

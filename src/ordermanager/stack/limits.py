@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -22,10 +22,12 @@ RECOVERY_SECONDS = 60.0
 class TokenBucket:
     """Tokens drip in at `rate` per second up to `capacity`; a call takes one, waiting if none is left."""
 
-    def __init__(self, per_minute: float, capacity: float = 5.0, clock=time.monotonic) -> None:
+    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.target = per_minute * HEADROOM / 60.0
         self.rate = self.target
-        self.capacity = max(1.0, min(capacity, per_minute / 60.0))
+        # The bucket holds at most half the headroom: tokens saved while the senders were busy elsewhere
+        # are not lost, and even a full bucket spent at once keeps any minute under the limit.
+        self.capacity = max(1.0, per_minute * (1 - HEADROOM) / 2)
         self._tokens = 1.0  # start nearly empty: a restart must not burst into a window the last run filled
         self._clock = clock
         self._stamp = clock()
