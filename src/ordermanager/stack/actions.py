@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import DurationField, Exists, F, OuterRef, Q, QuerySet, Value
@@ -158,32 +159,56 @@ def _still_ours(record: StackRecord, holder: str) -> StackRecord | None:
     return current
 
 
-def package_delivered(
-    record: StackRecord, shipment_id: int, message: str, actor: str, *, fulfillment_id: str = ""
-) -> None:
-    """The cart has this package: remember it, so no later attempt sends it again."""
-    with transaction.atomic():
-        updated = Shipment.objects.filter(pk=shipment_id, delivered_to_cart_at__isnull=True).update(
-            delivered_to_cart_at=timezone.now(), cart_fulfillment_id=fulfillment_id[:64]
+@dataclass(frozen=True)
+class Delivered:
+    """A package the cart now has, and the timeline line that says so."""
+
+    shipment_id: int
+    message: str
+    fulfillment_id: str = ""
+
+
+def _remember(record: StackRecord, package: Delivered, actor: str) -> None:
+    updated = Shipment.objects.filter(pk=package.shipment_id, delivered_to_cart_at__isnull=True).update(
+        delivered_to_cart_at=timezone.now(), cart_fulfillment_id=package.fulfillment_id[:64]
+    )
+    if updated and record.order is not None:
+        write_timeline(
+            record.order,
+            TimelineKind.DELIVERY,
+            package.message,
+            actor,
+            stack_record=record.pk,
+            package=package.shipment_id,
         )
-        if updated and record.order is not None:
-            write_timeline(
-                record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk, package=shipment_id
-            )
 
 
-def mark_sent(record: StackRecord, holder: str, message: str, actor: str, response: str = "") -> None:
+def package_delivered(record: StackRecord, package: Delivered, actor: str) -> None:
+    """The cart has this package: remember it at once, so no later attempt sends it again."""
+    with transaction.atomic():
+        _remember(record, package, actor)
+
+
+def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, last: Delivered | None = None) -> None:
+    """The record is delivered. `last` is its last package, remembered in the same transaction (one commit
+    on the hot path instead of two); it is remembered even if the record's claim moved on, since it shipped."""
     now = timezone.now()
     with transaction.atomic():
-        current = _still_ours(record, holder)
-        if current is None:
-            return
-        current.state, current.sent_at, current.claimed_by, current.claimed_until = State.SENT, now, "", None
-        current.delivery_seconds = (now - current.created_at).total_seconds()
-        current.last_response = response[:4000]
-        current.last_error = current.fix_hint = ""
-        current.save()
-        if current.order_id is not None:
+        if last is not None:
+            _remember(record, last, actor)
+        sent = StackRecord.objects.filter(pk=record.pk, state=State.IN_FLIGHT, claimed_by=holder).update(
+            state=State.SENT,
+            sent_at=now,
+            claimed_by="",
+            claimed_until=None,
+            last_error="",
+            fix_hint="",
+            delivery_seconds=(now - record.created_at).total_seconds(),
+            updated_at=now,
+        )
+        if not sent:
+            log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
+        elif record.order_id is not None and message:
             write_timeline(record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk)
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, close_old_connections, connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
@@ -97,7 +97,6 @@ class Senders:
                 try:
                     self._work(record)
                 finally:
-                    close_old_connections()  # only if it broke or aged
                     with self._lock:
                         self._working.discard(record.pk)
                     self._wake.set()
@@ -182,8 +181,10 @@ class Lane:
         try:
             sent = deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
         except DatabaseError:
-            # The claim runs out without a heartbeat, and the record goes back on the stack.
+            # The claim runs out without a heartbeat, and the record goes back on the stack. This thread
+            # reconnects for its next record.
             log.exception("stack record %s: the database failed; it will be retried", record.pk)
+            connections.close_all()
             return
         except Exception as error:  # a bug must not kill the sender: the operator sees a problem record
             log.exception("stack record %s: unexpected error", record.pk)

@@ -50,9 +50,10 @@ def deliver(
         if not actions.still_claimed(record.pk, holder):
             raise ClaimLost
 
+    last: actions.Delivered | None = None
     try:
         if record.kind == Kind.STATUS_UPDATE:
-            message = _status_update(record, connector, actor, guard)
+            message, last = _status_update(record, connector, actor, guard)
         elif record.kind == Kind.INVENTORY_UPDATE:
             message = _inventory_update(record, connector, guard)
         else:
@@ -64,32 +65,41 @@ def deliver(
     except CartError as error:
         state = actions.mark_failed(record, holder, error, actor, retry_base)
         return False if state == actions.State.RETRY else None
-    actions.mark_sent(record, holder, message, actor)
+    actions.mark_sent(record, holder, message, actor, last=last)
     return True
 
 
-def _status_update(record: StackRecord, connector: Connector | None, actor: str, guard: Guard) -> str:
+def _status_update(
+    record: StackRecord, connector: Connector | None, actor: str, guard: Guard
+) -> tuple[str, actions.Delivered | None]:
+    """Returns the timeline line, and the last package sent (recorded with the record, in one commit)."""
     assert connector is not None
     assert record.cart is not None
     order = Order.objects.select_related("cart").get(pk=record.order_id)
     cart = record.cart
     if not cart.type.needs_tracking_for_status_updates:
         reply = connector.send_status_update(order, guard=guard)
-        return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}"
+        return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}", None
     requests = plan_shipments(order)
     if not requests:
-        return f"Nothing left to send to {cart.store_name}: every package with tracking is already there"
+        return f"Nothing left to send to {cart.store_name}: every package with tracking is already there", None
     if record.attempts > 1:
         requests = _reconcile(record, order, requests, connector, actor)
-    for request in requests:
-        _ship(record, order, request, connector, actor, guard)
-    packages = ", ".join(str(r.package_id) for r in requests) or "none (all were there)"
-    return f"Status update delivered to {cart.store_name}; packages sent: {packages}"
+        if not requests:
+            return "", None  # every package was there already, and the timeline says so
+    last = None
+    for number, request in enumerate(requests, start=1):
+        delivered = _ship(record, order, request, connector, actor, guard)
+        if delivered is not None and number < len(requests):
+            actions.package_delivered(record, delivered, actor)  # at once: a later package may fail
+        elif delivered is not None:
+            last = delivered
+    return "", last
 
 
 def _ship(
     record: StackRecord, order: Order, request: ShipmentRequest, connector: Connector, actor: str, guard: Guard
-) -> None:
+) -> actions.Delivered | None:
     cart = order.cart
     assert cart is not None
     try:
@@ -97,7 +107,7 @@ def _ship(
     except CartError as error:
         if error.kind == ErrorKind.AMBIGUOUS:
             if not _reconcile(record, order, [request], connector, actor):
-                return  # it did reach the cart after all, and is now recorded
+                return None  # it did reach the cart after all, and is now recorded
             if NOTHING_TO_SHIP in error.message.lower():
                 # The cart shipped this order some other way: sending again can never succeed.
                 error.kind = ErrorKind.PERMANENT
@@ -110,12 +120,10 @@ def _ship(
             note_carrier_classes(cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
         raise
     lines = "whole order" if request.lines is None else ", ".join(f"{li.sku} x{li.quantity}" for li in request.lines)
-    actions.package_delivered(
-        record,
+    return actions.Delivered(
         request.package_id,
         f"{cart.store_name} accepted package {request.package_id} ({lines}): tracking {request.tracking_number}, "
         f"{request.carrier}/{request.shipping_class}, attempt {record.attempts}",
-        actor,
     )
 
 
@@ -132,14 +140,11 @@ def _reconcile(
         if found is None:
             remaining.append(request)
             continue
-        actions.package_delivered(
-            record,
-            request.package_id,
+        message = (
             f"{order.cart} already had package {request.package_id} (fulfillment {found.fulfillment_id}, "
-            f"tracking {found.tracking_number}); not sent again",
-            actor,
-            fulfillment_id=found.fulfillment_id,
+            f"tracking {found.tracking_number}); not sent again"
         )
+        actions.package_delivered(record, actions.Delivered(request.package_id, message, found.fulfillment_id), actor)
     return remaining
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.connectors.base import CartError, ErrorKind, ShipmentLine, ShipmentRequest
-from ordermanager.orders.models import Order, Shipment
+from ordermanager.orders.models import Order, Shipment, ShipmentItem
 
 
 def _is_whole_order(order: Order, shipments: list[Shipment]) -> bool:
@@ -30,7 +32,8 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
             "order ID to ship",
             fix_hint="ship it in ChannelAdvisor by hand, then clear this record (ordermanager stack clear --failed)",
         )
-    shipments = list(order.shipments.prefetch_related("lines__order_item", "tracking_numbers").order_by("id"))
+    lines = Prefetch("lines", queryset=ShipmentItem.objects.select_related("order_item"))
+    shipments = list(order.shipments.prefetch_related(lines, "tracking_numbers").order_by("id"))
     whole = _is_whole_order(order, shipments)
     requests = []
     for shipment in shipments:
