@@ -75,8 +75,9 @@ def _status_update(
     """Returns the timeline line, and the last package sent (recorded with the record, in one commit)."""
     assert connector is not None
     assert record.cart is not None
-    order = Order.objects.select_related("cart").get(pk=record.order_id)
-    cart = record.cart
+    order = record.order  # read with the claim a moment ago; its packages are read fresh below
+    assert order is not None
+    cart = order.cart = record.cart
     if not cart.type.needs_tracking_for_status_updates:
         reply = connector.send_status_update(order, guard=guard)
         return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}", None

@@ -65,7 +65,15 @@ class StackRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
-            models.Index(fields=["cart", "state", "next_attempt_at"]),
+            # The claim reads due records of one cart in this order and stops at its LIMIT: with this index
+            # it never sorts the backlog, however long it grows.
+            models.Index(
+                fields=["cart", "next_attempt_at", "id"],
+                condition=Q(state__in=["pending", "retry"]),
+                name="stack_due_per_cart",
+            ),
+            # "Is another record of this order in flight?", asked for each record a claim considers.
+            models.Index(fields=["coalesce_key"], condition=Q(state="in_flight"), name="stack_in_flight_by_key"),
         ]
 
     def __str__(self) -> str:
