@@ -19,19 +19,6 @@ DEMO_ACCOUNT = {
     "member_name": "demo@example.com",
 }
 SECOND_PROFILE = {"account_id": "a1b2c3d4-0002-4a5b-8c9d-0123456789ab", "profile_id": 12345679}
-# The demo account's carrier list, as a merchant copies it from ChannelAdvisor (Fulfill > Carriers).
-DEMO_CARRIERS = {
-    ("UPS", "Ground"),
-    ("UPS", "2nd Day Air"),
-    ("UPS", "Next Day Air"),
-    ("FedEx", "Ground"),
-    ("FedEx", "Home Delivery"),
-    ("FedEx", "2Day"),
-    ("USPS", "Priority"),
-    ("USPS", "First Class"),
-    ("USPS", "Ground Advantage"),
-    ("DHL", "Express"),
-}
 
 
 def add_demo_cart(sandbox_url: str, store_name: str = DEMO_CART, *, second_profile: bool = False) -> Cart:
