@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ordermanager.carts.carriers import Source, note_carrier_classes
-from ordermanager.carts.connectors.base import CartError, RemoteOrder
+from ordermanager.carts.connectors.base import CartError, Connector, RemoteOrder
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
@@ -102,31 +102,39 @@ def import_orders(
     summary = ImportSummary()
     Cart.objects.filter(pk=cart.pk).update(last_import_at=timezone.now())
     connector = connector_for(cart, gate)
+    handled: set[str] = set()
     try:
-        remote_orders = list(connector.download_orders())
-        summary.downloaded = len(remote_orders)
-        # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
-        seen = {pair for remote in remote_orders for pair in remote.carrier_classes}
-        if seen:
-            note_carrier_classes(cart, seen, Source.SEEN)
-        for done, remote in enumerate(remote_orders, start=1):
-            try:
-                _, created = import_cart_order(cart, remote, actor=actor)
-            except InputError as error:
-                # Left unacknowledged, so it is offered again once fixed at the cart.
-                summary.refused.append(f"order {remote.channel_order_id}: {error}")
-                continue
-            if created:
-                summary.imported += 1
-            else:
-                summary.already_here += 1
-            try:
-                connector.acknowledge_order(remote)
-                summary.acknowledged += 1
-            except CartError as error:
-                summary.unacknowledged.append(f"order {remote.channel_order_id}: {error}")
-            if progress:
-                progress(done, summary.downloaded)
+        # Order Download Batch orders at a time: each batch is imported and acknowledged before the next
+        # is read, so memory stays small and a long backlog makes progress that a crash does not undo.
+        while batch := list(connector.download_orders(cart.order_download_batch, skip=handled)):
+            summary.downloaded += len(batch)
+            handled |= {remote.channel_order_id for remote in batch}
+            # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
+            seen = {pair for remote in batch for pair in remote.carrier_classes}
+            if seen:
+                note_carrier_classes(cart, seen, Source.SEEN)
+            for number, remote in enumerate(batch, start=summary.downloaded - len(batch) + 1):
+                _import_one(cart, remote, connector, summary, actor)
+                if progress:
+                    progress(number, summary.downloaded)
     finally:
         connector.close()
     return summary
+
+
+def _import_one(cart: Cart, remote: RemoteOrder, connector: Connector, summary: ImportSummary, actor: str) -> None:
+    try:
+        _, created = import_cart_order(cart, remote, actor=actor)
+    except InputError as error:
+        # Left unacknowledged, so it is offered again once fixed at the cart.
+        summary.refused.append(f"order {remote.channel_order_id}: {error}")
+        return
+    if created:
+        summary.imported += 1
+    else:
+        summary.already_here += 1
+    try:
+        connector.acknowledge_order(remote)
+        summary.acknowledged += 1
+    except CartError as error:
+        summary.unacknowledged.append(f"order {remote.channel_order_id}: {error}")

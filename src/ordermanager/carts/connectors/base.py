@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -168,8 +168,9 @@ class Connector(ABC):
     def _unsupported(self, what: str) -> CartError:
         return CartError(ErrorKind.PERMANENT, f"{self.cart_type.label} carts do not {what}")
 
-    def download_orders(self) -> Iterator[RemoteOrder]:
-        """The orders waiting to be imported, as the cart's filter selects them."""
+    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder]:
+        """Up to `limit` orders waiting to be imported, as the cart's filter selects them, leaving out the
+        cart order IDs in `skip` (orders this import already handled)."""
         raise self._unsupported("send orders to import")
 
     def acknowledge_order(self, order: RemoteOrder) -> None:

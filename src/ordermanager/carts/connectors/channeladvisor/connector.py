@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from ordermanager.carts.connectors.base import (
@@ -88,12 +88,16 @@ class ChannelAdvisorConnector(Connector):
             parts.append("DistributionCenterTypeRollup ne 'ExternallyManaged'")
         return " and ".join(parts)
 
-    def download_orders(self) -> Iterator[RemoteOrder]:
-        # Read every page before the caller marks any order exported: `exported=false` paging moves
-        # under our feet as orders leave the set, and an order skipped that way would wait a whole cycle.
+    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder]:
+        # A batch is read in full before the caller marks any of it exported: `exported=false` paging
+        # moves under our feet as orders leave the set. The next batch starts again from the first page.
         params = {"exported": "false", "$filter": self.order_filter(), "$expand": EXPAND}
-        listed = [order for page in self.client.pages("/v1/Orders", params) for order in page]
-        for raw in listed:
+        listed: list[dict] = []
+        for page in self.client.pages("/v1/Orders", params):
+            listed += [raw for raw in page if str(raw["ID"]) not in skip]
+            if len(listed) >= limit:
+                break
+        for raw in listed[:limit]:
             if "Items@odata.nextLink" in raw or "Fulfillments@odata.nextLink" in raw:
                 # Lists cap expanded children at 20; the single-order read returns them all.
                 raw = self.client.get_json(f"/v1/Orders({int(raw['ID'])})", {"$expand": EXPAND})
