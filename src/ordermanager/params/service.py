@@ -25,6 +25,19 @@ def get(name: str, cart: Cart | None = None) -> Any:
     return definition.parse(stored) if stored else definition.default
 
 
+def values_in_force(cart: Cart | None = None) -> dict[str, tuple[Any, bool]]:
+    """Every parameter's value in force (as `get` reads it) and whether it is the cart's override: two queries."""
+    stored = dict(SystemParameter.objects.exclude(value="").values_list("name", "value"))
+    overrides = dict(CartParameter.objects.filter(cart=cart).values_list("name", "value")) if cart else {}
+    found: dict[str, tuple[Any, bool]] = {}
+    for name, definition in PARAMETERS.items():
+        if definition.per_cart and name in overrides:
+            found[name] = (definition.parse(overrides[name]), True)
+        else:
+            found[name] = (definition.parse(stored[name]) if name in stored else definition.default, False)
+    return found
+
+
 def search(part: str = "", group: str | None = None) -> list[Parameter]:
     """Parameters whose name contains `part` (any case), optionally in one group."""
     found = [p for p in PARAMETERS.values() if part.lower() in p.name.lower()]

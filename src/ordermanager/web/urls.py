@@ -16,4 +16,5 @@ urlpatterns = [
     path("stack/", stack.stack_viewer, name="stack"),
     path("stack/<int:record_id>/", stack.record_page, name="stack_record"),
     path("maintenance/", include("ordermanager.web.maintenance.urls")),
+    path("setup/", include("ordermanager.web.wizard.urls")),
 ]

@@ -1,0 +1,67 @@
+"""List Maintenance: the status labels, added, renamed and deleted through the status rules' actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ordermanager.statuses import rules as rules_actions
+from ordermanager.statuses.models import StatusLabel
+from ordermanager.web.forms import Outcome, attempt
+from ordermanager.web.permissions import MANAGE_SETTINGS, requires
+
+
+def _labels() -> list[dict[str, Any]]:
+    """Each label with the rules that use it: three queries whatever the list's length."""
+    rows = []
+    for label in StatusLabel.objects.prefetch_related("item_rules", "order_rules"):
+        used = sorted({r.event for r in label.item_rules.all()} | {r.event for r in label.order_rules.all()})
+        rows.append({"name": label.name, "used_by": used})
+    return rows
+
+
+def _page(request: HttpRequest, outcome: Outcome | None = None, **context: Any) -> HttpResponse:
+    status = 422 if outcome and not outcome.ok else 200
+    return render(request, "web/maintenance/labels.html", {"labels": _labels(), **context}, status=status)
+
+
+@requires(MANAGE_SETTINGS)
+def label_list(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@requires(MANAGE_SETTINGS)
+def label_add(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("name", "")
+    outcome = attempt(lambda: rules_actions.add_label(name))
+    if not outcome.ok:
+        return _page(request, outcome, add_error=outcome.errors["label"], add_value=name)
+    messages.success(request, f"Added status label {outcome.result.name!r}.")
+    return redirect("web:maintenance_labels")
+
+
+@require_POST
+@requires(MANAGE_SETTINGS)
+def label_rename(request: HttpRequest) -> HttpResponse:
+    old, new = request.POST.get("label", ""), request.POST.get("new_name", "")
+    outcome = attempt(lambda: rules_actions.rename_label(old, new))
+    if not outcome.ok:
+        return _page(request, outcome, row_label=old, row_error=outcome.errors["label"], rename_value=new)
+    messages.success(request, f"Renamed {old!r} to {outcome.result.name!r}; its rules, orders and items follow.")
+    return redirect("web:maintenance_labels")
+
+
+@require_POST
+@requires(MANAGE_SETTINGS)
+def label_delete(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("label", "")
+    outcome = attempt(lambda: rules_actions.delete_label(name))
+    if not outcome.ok:
+        return _page(request, outcome, row_label=name, row_error=outcome.errors["label"])
+    messages.success(request, f"Deleted status label {name!r}.")
+    return redirect("web:maintenance_labels")
