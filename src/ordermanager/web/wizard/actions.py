@@ -67,7 +67,7 @@ def save_store_details(company_name: str, contact_email: str, phone: str) -> Set
             validate_email(email)
         except ValidationError:
             raise InputError(
-                "contact_email", f"must be an e-mail address like orders@example.com, not {email!r}"
+                "contact_email", f"must be an e-mail address like shop@example.com, not {email!r}"
             ) from None
     if len(phone) > 40:
         raise InputError("phone", "is at most 40 characters")
