@@ -126,7 +126,7 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     page.get_by_role("button", name="Start the first import").click()
     expect(page.get_by_text("Import finished: 12 downloaded, 12 imported, 0 already here.")).to_be_visible()
     shoot(page, "wizard-7-import")
-    page.get_by_role("button", name="Finish").click()
+    page.get_by_role("button", name="Finish", exact=True).click()
     expect(page.get_by_role("heading", name="Your store is set up")).to_be_visible()
     shoot(page, "wizard-8-done")
 

@@ -15,7 +15,7 @@ from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.params import service as params_actions
-from ordermanager.params.registry import GROUPS, Parameter, get_definition
+from ordermanager.params.registry import GROUPS, PARAMETERS, Parameter, get_definition
 from ordermanager.web.forms import attempt
 from ordermanager.web.permissions import MANAGE_SETTINGS, requires
 
@@ -52,7 +52,8 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
     rows = [_row(d, *in_force[d.name], cart) for d in found]
     context = {
         "rows": rows,
-        "groups": GROUPS,
+        # The tabs: groups that hold a parameter, in the registry's order.
+        "groups": [g for g in GROUPS if any(p.group == g for p in PARAMETERS.values())],
         "group": group,
         "q": search,
         "cart": cart,
