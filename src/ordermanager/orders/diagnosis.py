@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ordermanager.carts.carriers import cart_codes
+from ordermanager.carts.models import Cart
 from ordermanager.orders.models import Order, TimelineEntry
 from ordermanager.params import service as params
 from ordermanager.stack.models import Kind, StackRecord, State
@@ -144,13 +145,16 @@ def _packages(order: Order, report: CartUpdates) -> None:
     cart = order.cart
     assert cart is not None
     open_records = any(r.state in (State.PENDING, State.RETRY, State.IN_FLIGHT) for r in report.records)
-    shipments = list(order.shipments.prefetch_related("tracking_numbers").order_by("id"))
+    # The order page has prefetched them (with their tracking numbers): use that rather than read again.
+    prefetched = getattr(order, "_prefetched_objects_cache", {}).get("shipments")
+    shipments = list(prefetched if prefetched is not None else order.shipments.prefetch_related("tracking_numbers"))
     if not shipments:
         report.add(
             Level.NOTHING_YET,
             f"Nothing to send yet: {cart.type.label} is told when a tracking number is added and processed.",
         )
         return
+    mapped: dict[tuple[str, str], bool] = {}  # one look-up per shipping method, not per package
     for s in shipments:
         if s.delivered_to_cart_at is not None:
             continue
@@ -161,7 +165,7 @@ def _packages(order: Order, report: CartUpdates) -> None:
                 f"Package {s.pk}'s tracking number {numbers[0].number} is not processed yet.",
                 "Run Process Tracking Numbers (ordermanager tracking process).",
             )
-        elif cart_codes(cart, s.carrier, s.shipping_class) is None:
+        elif not _mapped(mapped, cart, s.carrier, s.shipping_class):
             report.add(
                 Level.PROBLEM,
                 f"Package {s.pk}'s shipping method {s.carrier} {s.shipping_class} has no {cart.type.label} carrier "
@@ -172,6 +176,12 @@ def _packages(order: Order, report: CartUpdates) -> None:
             report.add(
                 Level.WAITING, f"Package {s.pk} is not with {cart.store_name} yet, and no record is on the stack."
             )
+
+
+def _mapped(known: dict[tuple[str, str], bool], cart: Cart, carrier: str, shipping_class: str) -> bool:
+    if (carrier, shipping_class) not in known:
+        known[carrier, shipping_class] = cart_codes(cart, carrier, shipping_class) is not None
+    return known[carrier, shipping_class]
 
 
 def _withheld(order: Order, report: CartUpdates) -> None:
@@ -199,5 +209,17 @@ def diagnose_cart_updates(order: Order) -> CartUpdates:
     if order.cart is not None and order.cart.needs_tracking_for_status_updates:
         _packages(order, report)
     elif not report.records:
-        report.add(Level.NOTHING_YET, "No event with Notify Cart has changed this order's labels yet.")
+        _nothing_yet(order, report)
     return report
+
+
+def _nothing_yet(order: Order, report: CartUpdates) -> None:
+    """No record yet: say which events notify the cart, and which have fired (none of those)."""
+    notifying = sorted(EventRule.objects.filter(notify_cart=True).values_list("event", flat=True))
+    fired = TimelineEntry.objects.filter(order=order, kind=TimelineEntry.Kind.EVENT).values_list("data", flat=True)
+    names = list(dict.fromkeys(str(data.get("event", "")) for data in fired))
+    report.add(
+        Level.NOTHING_YET,
+        f"Nothing sent yet: only {', '.join(notifying)} notify the cart (Notify Cart), and the events fired so far "
+        f"({', '.join(names) or 'none'}) do not.",
+    )
