@@ -109,6 +109,7 @@ def _context(order: Order, **extra: Any) -> dict[str, Any]:
     return {
         "order": order,
         "items": items,
+        "open_items": any(item.open > 0 for item in items),
         "shipments": list(order.shipments.all()),
         "timeline": timeline,
         "timeline_cut": len(timeline) == TIMELINE_SHOWN,
