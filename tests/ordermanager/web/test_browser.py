@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casandbox.testing import SandboxControl, SandboxProcess
-from ordermanager.carts.models import Cart
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
 from ordermanager.params import service as params
