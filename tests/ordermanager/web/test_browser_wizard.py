@@ -3,14 +3,10 @@ ChannelAdvisor sandbox, then the Maintenance screens it filled. Each run saves s
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
@@ -19,61 +15,31 @@ from ordermanager.demo import DEMO_ACCOUNT
 from ordermanager.orders.models import Order
 from ordermanager.params import service as params_actions
 from ordermanager.statuses.models import EventRule
-from tests.ordermanager.web.conftest import PASSWORD, make_user
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("ORDERMANAGER_SCREENSHOTS", settings.DATA_DIR / "screenshots"))
+from tests.ordermanager.web.conftest import log_in, make_user, screenshot
 
 
-@pytest.fixture
-def browser_page(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("the browser tests need Debian's chromium package: apt-get install -y chromium")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
-        yield tab
-        browser.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Main Menu")).to_be_visible()
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
-    browser_page: Page, sandbox: SandboxProcess, ca: SandboxControl
+    page: Page, live_server, sandbox: SandboxProcess, ca: SandboxControl
 ) -> None:
-    page = browser_page
+    url = live_server.url
     # given the sandbox's demo account with 12 orders waiting, and a manager
     ca.generate_orders(demo.PROFILE_ID, 12, shipping_status="Unshipped")
     make_user("max", "Manager")
-    log_in(page, "max")
+    log_in(page, url, "max")
 
-    # store details
-    page.goto("/setup/")
+    # Home points a manager to the wizard while no cart exists
+    screenshot(page, "home-first-run")
+    page.get_by_role("link", name="Start the Store Setup Wizard").click()
     expect(page).to_have_url(re.compile(r"/setup/store/$"))
     page.get_by_label("Company name").fill("Acme Widgets")
     page.get_by_label("Contact e-mail").fill("shop@acme.example")
-    shoot(page, "wizard-1-store")
+    screenshot(page, "wizard-1-store")
     page.get_by_role("button", name="Save and continue").click()
 
     # Order Status System, page 1: UseStatusUpdates
     page.get_by_label("Use Status Updates").check()
-    shoot(page, "wizard-2-status-updates")
+    screenshot(page, "wizard-2-status-updates")
     page.get_by_role("button", name="Save and continue").click()
 
     # page 2: recommended defaults, then one row changed by hand (saved in place by htmx)
@@ -83,7 +49,7 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     page.get_by_label("Order Status for OrderPick").select_option("Approved")
     page.locator("#event-OrderPick").get_by_role("button", name="Save").click()
     expect(page.locator("#event-OrderPick").get_by_text("Saved.")).to_be_visible()
-    shoot(page, "wizard-3-status-events")
+    screenshot(page, "wizard-3-status-events")
     page.get_by_role("button", name="Continue").click()
 
     # the cart: a mistake first (the Profile ID where the AccountID goes), shown beside the field
@@ -97,7 +63,7 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     page.get_by_label("Refresh Token").fill(DEMO_ACCOUNT["refresh_token"])
     page.get_by_role("button", name="Add cart").click()
     expect(page.get_by_text("account_id: 12345678 looks like an Account Profile ID")).to_be_visible()
-    shoot(page, "wizard-4-cart-refused")
+    screenshot(page, "wizard-4-cart-refused")
     assert not Cart.objects.exists()
     page.get_by_label("API AccountID").fill(DEMO_ACCOUNT["account_id"])
     for secret in ("Application ID", "Shared Secret", "Refresh Token"):  # a refused form never echoes secrets
@@ -109,7 +75,7 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     expect(page.get_by_text("Cart Acme Widgets saved. Now Test Settings.")).to_be_visible()
     page.get_by_role("button", name="Test Settings").click()
     expect(page.get_by_text("profile 12345678 is reachable")).to_be_visible()
-    shoot(page, "wizard-5-cart-tested")
+    screenshot(page, "wizard-5-cart-tested")
     page.get_by_role("button", name="Continue").click()
 
     # carrier mapping: one method named differently from ChannelAdvisor's
@@ -119,16 +85,16 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     page.get_by_label("ChannelAdvisor class").fill("Ground")
     page.get_by_role("button", name="Add mapping").click()
     expect(page.get_by_role("cell", name="GND", exact=True)).to_be_visible()
-    shoot(page, "wizard-6-carriers")
+    screenshot(page, "wizard-6-carriers")
     page.get_by_role("button", name="Continue").click()
 
     # the first import: its progress is polled until it ends
     page.get_by_role("button", name="Start the first import").click()
     expect(page.get_by_text("Import finished: 12 downloaded, 12 imported, 0 already here.")).to_be_visible()
-    shoot(page, "wizard-7-import")
+    screenshot(page, "wizard-7-import")
     page.get_by_role("button", name="Finish", exact=True).click()
     expect(page.get_by_role("heading", name="Your store is set up")).to_be_visible()
-    shoot(page, "wizard-8-done")
+    screenshot(page, "wizard-8-done")
 
     # then the set-up is in the database, and the orders are on the Orders screen
     cart = Cart.objects.get()
@@ -141,39 +107,39 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     expect(page.locator(f"a[href='/orders/{first.pk}/']").first).to_be_visible()
 
     # and the Maintenance screens show what the wizard set up
-    maintenance_screens(page, cart)
+    maintenance_screens(page, url, cart)
 
 
-def maintenance_screens(page: Page, cart: Cart) -> None:
-    page.goto("/maintenance/")
-    shoot(page, "maintenance-menu")
-    page.goto("/maintenance/parameters/?group=Program")
+def maintenance_screens(page: Page, url: str, cart: Cart) -> None:
+    page.goto(f"{url}/maintenance/")
+    screenshot(page, "maintenance-menu")
+    page.goto(f"{url}/maintenance/parameters/?group=Program")
     expect(page.locator("#param-UseStatusUpdates select")).to_have_value("True")
-    page.goto("/maintenance/parameters/?q=Tracking")
+    page.goto(f"{url}/maintenance/parameters/?q=Tracking")
     page.get_by_label("TrackingLookbackDays").fill("500")
     page.locator("#param-TrackingLookbackDays").get_by_role("button", name="Save").click()
     expect(page.get_by_text("TrackingLookbackDays: must be at most 365, not 500")).to_be_visible()
-    shoot(page, "maintenance-parameters")
+    screenshot(page, "maintenance-parameters")
     assert params_actions.get("TrackingLookbackDays") == 7
 
-    page.goto("/maintenance/events/")
+    page.goto(f"{url}/maintenance/events/")
     page.get_by_label("Notify Cart for ItemSetActualShipDate").check()
     page.locator("#event-ItemSetActualShipDate").get_by_role("button", name="Save").click()
     expect(page.get_by_text("notify_cart: ItemSetActualShipDate may fire without a tracking number")).to_be_visible()
-    shoot(page, "maintenance-status-events")
+    screenshot(page, "maintenance-status-events")
     assert not EventRule.objects.get(event="ItemSetActualShipDate").notify_cart
 
-    page.goto("/maintenance/labels/")
+    page.goto(f"{url}/maintenance/labels/")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="Tracking Received").get_by_role("button", name="Delete").click()
     expect(page.get_by_text("is used by the status event rule(s) OrderAddTrackingNumber")).to_be_visible()
-    shoot(page, "maintenance-list")
+    screenshot(page, "maintenance-list")
 
-    page.goto("/maintenance/carts/")
-    shoot(page, "maintenance-carts")
+    page.goto(f"{url}/maintenance/carts/")
+    screenshot(page, "maintenance-carts")
     page.get_by_role("link", name=cart.store_name).click()
     page.get_by_role("button", name="Test Settings").click()
     expect(page.get_by_text("profile 12345678 is reachable")).to_be_visible()
-    shoot(page, "maintenance-cart")
-    page.goto(f"/maintenance/carts/{cart.pk}/carriers/")
-    shoot(page, "maintenance-carriers")
+    screenshot(page, "maintenance-cart")
+    page.goto(f"{url}/maintenance/carts/{cart.pk}/carriers/")
+    screenshot(page, "maintenance-carriers")

@@ -9,6 +9,7 @@ from django.test import Client
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.carts import service as carts_actions
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_ACCOUNT
 from ordermanager.errors import InputError
@@ -133,7 +134,7 @@ def wait_for_import(client: Client, timeout: float = 60.0) -> bytes:
     raise AssertionError(f"the import did not end within {timeout} s")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_first_import_runs_in_a_thread_and_reports_its_progress(
     manager_client: Client, sandbox: SandboxProcess, ca: SandboxControl
 ) -> None:
@@ -155,7 +156,7 @@ def test_the_first_import_runs_in_a_thread_and_reports_its_progress(
     assert b"Orders from the cart</dt><dd>30" in manager_client.get("/setup/done/").content
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_import_says_why(manager_client: Client, sandbox: SandboxProcess, ca: SandboxControl) -> None:
     at_step("import")
     sandbox_order(ca, 1)
@@ -182,3 +183,13 @@ def test_the_wizard_can_be_run_again_from_maintenance(manager_client: Client) ->
     manager_client.post("/setup/restart/")
     assert manager_client.get("/setup/")["Location"] == "/setup/store/"
     assert b"Store Setup Wizard" in manager_client.get("/maintenance/").content
+
+
+@pytest.mark.django_db
+def test_home_points_a_manager_to_the_wizard_until_a_cart_exists(
+    manager_client: Client, operator_client: Client
+) -> None:
+    assert b"Start the Store Setup Wizard" in manager_client.get("/").content
+    assert b"Start the Store Setup Wizard" not in operator_client.get("/").content
+    carts_actions.add_cart("Phone", "manual")
+    assert b"Start the Store Setup Wizard" not in manager_client.get("/").content
