@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -34,34 +35,45 @@ def label_list(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+def _act(request: HttpRequest, run: Callable[[], Any], done: Callable[[Any], str], **shown: str) -> HttpResponse:
+    """Run a label action: back to the list with `done(result)`, or the list again with the refusal beside the row."""
+    outcome = attempt(run)
+    if not outcome.ok:
+        return _page(request, outcome, error=outcome.errors["label"], **shown)
+    messages.success(request, done(outcome.result))
+    return redirect("web:maintenance_labels")
+
+
 @require_POST
 @requires(MANAGE_SETTINGS)
 def label_add(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "")
-    outcome = attempt(lambda: rules_actions.add_label(name))
-    if not outcome.ok:
-        return _page(request, outcome, add_error=outcome.errors["label"], add_value=name)
-    messages.success(request, f"Added status label {outcome.result.name!r}.")
-    return redirect("web:maintenance_labels")
+    return _act(
+        request,
+        lambda: rules_actions.add_label(name),
+        lambda label: f"Added status label {label.name!r}.",
+        add_value=name,
+        row_label="",
+    )
 
 
 @require_POST
 @requires(MANAGE_SETTINGS)
 def label_rename(request: HttpRequest) -> HttpResponse:
     old, new = request.POST.get("label", ""), request.POST.get("new_name", "")
-    outcome = attempt(lambda: rules_actions.rename_label(old, new))
-    if not outcome.ok:
-        return _page(request, outcome, row_label=old, row_error=outcome.errors["label"], rename_value=new)
-    messages.success(request, f"Renamed {old!r} to {outcome.result.name!r}; its rules, orders and items follow.")
-    return redirect("web:maintenance_labels")
+    return _act(
+        request,
+        lambda: rules_actions.rename_label(old, new),
+        lambda label: f"Renamed {old!r} to {label.name!r}; its rules, orders and items follow.",
+        row_label=old,
+        rename_value=new,
+    )
 
 
 @require_POST
 @requires(MANAGE_SETTINGS)
 def label_delete(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("label", "")
-    outcome = attempt(lambda: rules_actions.delete_label(name))
-    if not outcome.ok:
-        return _page(request, outcome, row_label=name, row_error=outcome.errors["label"])
-    messages.success(request, f"Deleted status label {name!r}.")
-    return redirect("web:maintenance_labels")
+    return _act(
+        request, lambda: rules_actions.delete_label(name), lambda _: f"Deleted status label {name!r}.", row_label=name
+    )
