@@ -39,7 +39,7 @@ def reached(wizard: SetupWizard, step: str) -> bool:
 
 def _locked() -> SetupWizard:
     current()
-    return SetupWizard.objects.select_for_update().select_related("cart").get(pk=1)
+    return SetupWizard.objects.select_for_update().get(pk=1)
 
 
 def _advance(wizard: SetupWizard, past: str) -> None:
