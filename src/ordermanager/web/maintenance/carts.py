@@ -23,7 +23,7 @@ from ordermanager.web.permissions import MANAGE_CARTS, requires
 @requires(MANAGE_CARTS)
 def cart_list(request: HttpRequest) -> HttpResponse:
     carts = Cart.objects.annotate(mappings=Count("carrier_mappings"))
-    return render(request, "web/maintenance/carts.html", {"carts": carts, "types": CART_TYPES.values()})
+    return render(request, "web/maintenance/carts.html", {"carts": carts})
 
 
 def form_context(cart_type: str, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
