@@ -293,3 +293,13 @@ def test_a_bad_mapping_is_refused_next_to_its_field(manager_client: Client, ca_c
     assert response.status_code == 422
     assert b"shipping_class: is at most 64 characters" in response.content
     assert not CarrierMapping.objects.exists()
+
+
+def test_an_override_for_a_cart_that_is_gone_changes_nothing(manager_client: Client, ca_cart: Cart) -> None:
+    post = {"value": "100", "cart": "Deleted Meanwhile"}
+    refused = manager_client.post("/maintenance/parameters/CartRequestsPerMinute/", post, **HTMX)
+    assert refused.status_code == 422
+    assert b"cart: there is no cart named &#x27;Deleted Meanwhile&#x27;" in refused.content
+    assert b'name="cart" value="Deleted Meanwhile"' in refused.content
+    assert params_actions.get("CartRequestsPerMinute") == 2000
+    assert not CartParameter.objects.exists()

@@ -16,7 +16,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.params import service as params_actions
 from ordermanager.params.registry import GROUPS, PARAMETERS, Parameter, get_definition
-from ordermanager.web.forms import attempt
+from ordermanager.web.forms import Outcome, attempt
 from ordermanager.web.permissions import MANAGE_SETTINGS, requires
 
 
@@ -39,6 +39,7 @@ def _row(definition: Parameter, value: Any, overridden: bool, cart: Cart | None,
         "overridden": overridden,
         "cart": cart,
         "editable": cart is None or definition.per_cart,
+        "cart_name": cart.store_name if cart else "",
         **extra,
     }
 
@@ -71,9 +72,13 @@ def parameter_save(request: HttpRequest, name: str) -> HttpResponse:
         definition = get_definition(name)
     except InputError as error:
         raise Http404(error.message) from None
-    cart, _ = _chosen_cart(request, request.POST)
+    cart, cart_error = _chosen_cart(request, request.POST)
     raw = request.POST.get("value", "")
-    if request.POST.get("do") == "reset":
+    if cart_error:
+        # A cart that has gone (renamed or deleted in another tab) must not turn into a global change.
+        outcome = Outcome(errors={"cart": cart_error})
+        done = ""
+    elif request.POST.get("do") == "reset":
         outcome = attempt(lambda: params_actions.reset_parameter(definition.name, cart=cart))
         done = "Returned to the default" if cart is None else "Override removed"
     else:
@@ -84,13 +89,15 @@ def parameter_save(request: HttpRequest, name: str) -> HttpResponse:
         row = _row(definition, value, overridden, cart, saved=done)
     else:
         # Nothing changed: show what was typed, with the rule it broke, so it can be corrected.
-        row = _row(definition, value, overridden, cart, error=next(iter(outcome.errors.values())))
+        field, message = next(iter(outcome.errors.items()))
+        row = _row(definition, value, overridden, cart, error=message, error_field=field)
         row["value"] = raw
+        row["cart_name"] = request.POST.get("cart", "")
     if request.htmx:
         return render(request, "web/maintenance/_parameter.html", {"row": row}, status=200 if outcome.ok else 422)
     if outcome.ok:
         messages.success(request, f"{definition.name}: {done.lower()}.")
     else:
-        messages.error(request, f"{definition.name}: {row['error']}")
+        messages.error(request, f"{row['error_field']}: {row['error']}")
     query = urlencode({"q": definition.name, **({"cart": cart.store_name} if cart else {})})
     return redirect(f"{reverse('web:maintenance_parameters')}?{query}")
