@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.carts.carriers import map_carrier
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
 from ordermanager.params import service as params
@@ -135,3 +136,37 @@ def test_the_stack_viewer_refreshes_itself(page: Page, live_server, shop: dict) 
     )
     expect(page.locator("tr[id^=record-]")).to_have_count(1, timeout=15_000)
     assert StackRecord.objects.get().state == State.PENDING
+
+
+def test_a_problem_record_shows_its_fix_and_retry_sends_it(
+    page: Page, live_server, shop: dict, ca: SandboxControl
+) -> None:
+    # given: a package shipped with a carrier the cart has no mapping for, and a controller run
+    order: Order = shop["orders"][1]
+    log_in(page, live_server.url, "olga")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    tracking = page.locator("#add-tracking")
+    tracking.get_by_label("Tracking number").fill("JD0123456789")
+    tracking.get_by_label("Carrier").fill("DHL")
+    tracking.get_by_label("Class").fill("Express")
+    tracking.get_by_role("button", name="Add tracking").click()
+    expect(page.locator("#cart-updates")).to_contain_text("DHL Express has no ChannelAdvisor carrier")
+    drain()
+    assert ca.calls(route="ship") == []
+
+    # then: the stack viewer lists a problem, and its page says what to fix
+    page.goto(f"{live_server.url}/stack/?state=problem")
+    page.locator("tr[id^=record-] a").first.click()
+    expect(page.locator(".panel-bad")).to_contain_text("To fix: map it")
+    screenshot(page, "stack-problem")
+
+    # when: the merchant maps the carrier (as Maintenance or the CLI does) and presses Retry
+    map_carrier(shop["cart"], "DHL", "Express", "DHL", "Express")
+    page.get_by_role("button", name="Retry").click()
+    expect(page.get_by_role("status")).to_contain_text("is back on the stack")
+    drain()
+
+    # then: the sandbox got the shipment
+    assert len(ca.calls(route="ship")) == 1
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")

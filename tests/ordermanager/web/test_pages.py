@@ -160,8 +160,11 @@ def test_retrying_a_sent_record_is_refused_with_the_reason(operator_client: Clie
     assert "only problem or waiting records can be retried" in page
 
 
-def test_delete_records_with_failed_attempts_asks_first(operator_client: Client, shop: dict) -> None:
-    confirm = operator_client.get("/stack/clear-failed/").content.decode()
+def test_delete_records_with_failed_attempts_asks_first(
+    operator_client: Client, shop: dict, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(8):
+        confirm = operator_client.get("/stack/clear-failed/").content.decode()
     assert "5 problem record(s) will leave the stack" in confirm
     assert StackRecord.objects.filter(state=State.PROBLEM).count() == 5
     operator_client.post("/stack/clear-failed/")
