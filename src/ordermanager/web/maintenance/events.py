@@ -70,9 +70,8 @@ def event_rule_save(request: HttpRequest, event_id: str) -> HttpResponse:
         # Show what was chosen, refused, beside the rule as it still stands.
         row["posted"] = request.POST
     if request.htmx:
-        return render(
-            request, "web/maintenance/_event_row.html", {**context, "row": row}, status=200 if outcome.ok else 422
-        )
+        # htmx swaps only 2xx answers: the row comes back with its message either way.
+        return render(request, "web/maintenance/_event_row.html", {**context, "row": row})
     for field, message in outcome.errors.items():
         messages.error(request, f"{event.id}: {field}: {message}")
     for warning in row.get("warnings", []):

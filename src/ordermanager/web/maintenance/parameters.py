@@ -94,7 +94,8 @@ def parameter_save(request: HttpRequest, name: str) -> HttpResponse:
         row["value"] = raw
         row["cart_name"] = request.POST.get("cart", "")
     if request.htmx:
-        return render(request, "web/maintenance/_parameter.html", {"row": row}, status=200 if outcome.ok else 422)
+        # htmx swaps only 2xx answers: the row comes back with its message either way.
+        return render(request, "web/maintenance/_parameter.html", {"row": row})
     if outcome.ok:
         messages.success(request, f"{definition.name}: {done.lower()}.")
     else:
