@@ -1,0 +1,152 @@
+"""Cancellations, backorders, drop ship and returns."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ordermanager.errors import InputError
+from ordermanager.inventory.actions import record_sale
+from ordermanager.orders.actions.common import (
+    action,
+    check_open,
+    check_quantity,
+    get_item,
+    get_order,
+    refresh_shipping_status,
+)
+from ordermanager.orders.models import (
+    Order,
+    OrderItem,
+    ShippingStatus,
+)
+from ordermanager.orders.timeline import Kind, record
+from ordermanager.statuses.engine import fire
+
+
+def _cancel_quantity(order: Order, line: OrderItem, count: int, actor: str) -> None:
+    line.quantity_cancelled += count
+    line.save(update_fields=["quantity_cancelled"])
+    record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
+    record_sale(line.sku, -count, f"order {order.pk} cancelled")
+    fire(order, "ItemCancel", actor=actor, items=[line])
+
+
+def _cancel_if_nothing_left(order: Order, actor: str) -> None:
+    refresh_shipping_status(order, actor)
+    if order.shipping_status == ShippingStatus.CANCELED:
+        order.cancelled_at = timezone.now()
+        order.save(update_fields=["cancelled_at", "updated_at"])
+        record(order, Kind.ACTION, "Order cancelled", actor)
+        fire(order, "OrderCancel", actor=actor)
+
+
+@action
+def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: int | None = None) -> OrderItem:
+    """Cancel some or all of an item's open quantity. Cancelling the last open item cancels the order."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    line = get_item(order, item)
+    if line.quantity_open == 0:
+        raise InputError("item", f"{line.sku} has nothing left to cancel")
+    count = line.quantity_open if quantity is None else check_quantity(quantity)
+    if count > line.quantity_open:
+        raise InputError("quantity", f"{line.sku} has {line.quantity_open} open; {count} cannot be cancelled")
+    _cancel_quantity(order, line, count, actor)
+    _cancel_if_nothing_left(order, actor)
+    return line
+
+
+@action
+def cancel_order(order: Order | int, *, actor: str) -> Order:
+    """Cancel everything still open, item by item, as cancel_item would. Shipped quantities stay shipped."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    open_items = [(i, i.quantity_open) for i in order.items.all()]
+    open_items = [(i, n) for i, n in open_items if n > 0]
+    if not open_items:
+        raise InputError("order", f"order {order.pk} has nothing open to cancel")
+    for line, count in open_items:
+        _cancel_quantity(order, line, count, actor)
+    _cancel_if_nothing_left(order, actor)
+    return order
+
+
+@action
+def backorder_item(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    check_open(order)
+    line = get_item(order, item)
+    if line.backordered:
+        raise InputError("item", f"{line.sku} is already backordered")
+    if line.quantity_open == 0:
+        raise InputError("item", f"{line.sku} has nothing open to backorder")
+    line.backordered = True
+    line.save(update_fields=["backordered"])
+    record(order, Kind.ACTION, f"{line.sku} backordered", actor)
+    fire(order, "ItemBackorder", actor=actor, items=[line])
+    return line
+
+
+@action
+def fill_backorder(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    line = get_item(order, item)
+    if not line.backordered:
+        raise InputError("item", f"{line.sku} is not backordered")
+    line.backordered = False
+    line.save(update_fields=["backordered"])
+    record(order, Kind.ACTION, f"Backorder of {line.sku} filled", actor)
+    fire(order, "ItemBackorderFilled", actor=actor, items=[line])
+    return line
+
+
+@action
+def order_drop_ship(order: Order | int, item: int | str, *, supplier: str, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    check_open(order)
+    line = get_item(order, item)
+    supplier = (supplier or "").strip()
+    if not supplier or len(supplier) > 100:
+        raise InputError("supplier", "a drop-ship order needs a supplier name of at most 100 characters")
+    if line.drop_ship_supplier:
+        raise InputError("item", f"{line.sku} is already drop-shipped by {line.drop_ship_supplier}")
+    if line.quantity_open == 0:
+        raise InputError("item", f"{line.sku} has nothing open to drop-ship")
+    line.drop_ship_supplier = supplier
+    line.save(update_fields=["drop_ship_supplier"])
+    record(order, Kind.ACTION, f"Drop ship of {line.sku} ordered from {supplier}", actor)
+    fire(order, "ItemDropShipOrdered", actor=actor, items=[line])
+    return line
+
+
+@action
+def cancel_drop_ship(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    line = get_item(order, item)
+    if not line.drop_ship_supplier:
+        raise InputError("item", f"{line.sku} has no drop-ship order")
+    record(order, Kind.ACTION, f"Drop ship of {line.sku} from {line.drop_ship_supplier} cancelled", actor)
+    line.drop_ship_supplier = ""
+    line.save(update_fields=["drop_ship_supplier"])
+    fire(order, "ItemDropShipCanceled", actor=actor, items=[line])
+    return line
+
+
+@action
+def return_item(order: Order | int, item: int | str, quantity: int, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    line = get_item(order, item)
+    check_quantity(quantity)
+    returnable = line.quantity_shipped - line.quantity_returned
+    if quantity > returnable:
+        raise InputError(
+            "quantity", f"{line.sku} has {returnable} shipped and not returned; {quantity} cannot be returned"
+        )
+    line.quantity_returned += quantity
+    line.save(update_fields=["quantity_returned"])
+    record(order, Kind.ACTION, f"{quantity} of {line.sku} returned", actor)
+    fire(order, "ItemReturn", actor=actor, items=[line])
+    items = list(order.items.all())
+    if all(i.quantity_returned >= i.quantity_shipped for i in items):
+        fire(order, "OrderReturn", actor=actor)
+    return line

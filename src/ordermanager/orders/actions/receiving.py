@@ -1,0 +1,160 @@
+"""Receiving orders and their items, by hand or from a cart's download."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
+from ordermanager.inventory.actions import record_sale
+from ordermanager.orders.actions.common import (
+    action,
+    check_field_sizes,
+    check_open,
+    check_quantity,
+    get_item,
+    get_order,
+    refresh_shipping_status,
+)
+from ordermanager.orders.models import (
+    Order,
+    OrderItem,
+)
+from ordermanager.orders.timeline import Kind, record
+from ordermanager.statuses.engine import fire
+
+
+@dataclass(frozen=True)
+class NewItem:
+    sku: str
+    quantity: int
+    title: str = ""
+    unit_price: Decimal = Decimal(0)
+    channel_item_id: str = ""
+
+
+ORDER_FIELDS = frozenset(
+    {
+        "channel_order_id",
+        "marketplace_order_id",
+        "site_name",
+        "profile_id",
+        "ordered_at",
+        "buyer_name",
+        "buyer_email",
+        "ship_to_name",
+        "ship_to_company",
+        "ship_to_address1",
+        "ship_to_address2",
+        "ship_to_city",
+        "ship_to_state",
+        "ship_to_postal_code",
+        "ship_to_country",
+        "ship_to_phone",
+        "requested_shipping_carrier",
+        "requested_shipping_class",
+        "checkout_status",
+        "payment_status",
+        "shipping_status",
+        "total",
+        "amount_paid",
+        "expected_ship_date",
+    }
+)
+
+
+def _check_new_item(item: NewItem) -> None:
+    if not item.sku.strip():
+        raise InputError("sku", "every item needs a SKU")
+    check_field_sizes(
+        OrderItem,
+        {"sku": item.sku, "title": item.title, "unit_price": item.unit_price, "channel_item_id": item.channel_item_id},
+    )
+    check_quantity(item.quantity)
+
+
+@action
+def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = None, **fields: Any) -> Order:
+    """Enter a new order (by hand, or from a cart's download) and fire OrderImport."""
+    unknown = set(fields) - ORDER_FIELDS
+    if unknown:
+        raise InputError(sorted(unknown)[0], "is not a field of an order")
+    if not items:
+        raise InputError("items", "an order needs at least one item")
+    check_field_sizes(Order, fields)
+    for item in items:
+        _check_new_item(item)
+    channel_id = fields.get("channel_order_id") or ""
+    if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
+        raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
+    order = Order.objects.create(cart=cart, **fields)
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            sku=i.sku.strip(),
+            title=i.title,
+            quantity=i.quantity,
+            unit_price=i.unit_price,
+            channel_item_id=i.channel_item_id,
+        )
+        for i in items
+    )
+    source = f"cart {cart.store_name} (order {channel_id})" if cart else "manual entry"
+    record(order, Kind.ACTION, f"Order received from {source} with {len(items)} item(s)", actor)
+    for item in items:
+        record_sale(item.sku.strip(), item.quantity, f"order {order.pk}")
+    fire(order, "OrderImport", actor=actor)
+    return order
+
+
+@action
+def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    check_open(order)
+    _check_new_item(item)
+    line = OrderItem.objects.create(
+        order=order,
+        sku=item.sku.strip(),
+        title=item.title,
+        quantity=item.quantity,
+        unit_price=item.unit_price,
+        channel_item_id=item.channel_item_id,
+    )
+    record(order, Kind.ACTION, f"Item {line.sku} x{line.quantity} added", actor)
+    record_sale(line.sku, line.quantity, f"order {order.pk}")
+    refresh_shipping_status(order, actor)
+    fire(order, "ItemAdd", actor=actor, items=[line])
+    return line
+
+
+@action
+def change_item(
+    order: Order | int, item: int | str, *, actor: str, quantity: int | None = None, title: str | None = None
+) -> OrderItem:
+    order = get_order(order, lock=True)
+    check_open(order)
+    line = get_item(order, item)
+    changes = []
+    if quantity is not None:
+        check_quantity(quantity)
+        floor = line.quantity_shipped + line.quantity_cancelled
+        if quantity < floor:
+            raise InputError(
+                "quantity", f"{line.sku} has {floor} shipped or cancelled; the quantity cannot go below it"
+            )
+        changes.append(f"quantity {line.quantity} → {quantity}")
+        line.quantity = quantity
+    if title is not None:
+        check_field_sizes(OrderItem, {"title": title})
+        changes.append("title")
+        line.title = title
+    if not changes:
+        raise InputError("item", "nothing to change: give a quantity or a title")
+    line.save()
+    record(order, Kind.ACTION, f"Item {line.sku} changed: {', '.join(changes)}", actor)
+    refresh_shipping_status(order, actor)
+    fire(order, "ItemChange", actor=actor, items=[line])
+    return line

@@ -1,0 +1,108 @@
+"""Picking and ship dates: expected, and actual (set by hand, by the pick list or by tracking)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from ordermanager.errors import InputError
+from ordermanager.orders.actions.common import (
+    action,
+    check_open,
+    get_order,
+    resolve_items,
+)
+from ordermanager.orders.models import (
+    Order,
+    OrderItem,
+)
+from ordermanager.orders.timeline import Kind, record
+from ordermanager.params import service as params
+from ordermanager.statuses.engine import fire
+
+
+@action
+def print_pick_list(order: Order | int, *, actor: str, today: dt.date | None = None) -> Order:
+    """Mark the pick list printed. With SetActualShipDate, this also sets the actual ship date."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    if order.on_hold:
+        raise InputError("order", f"order {order.pk} is on hold; release it before picking")
+    order.pick_list_printed_at = timezone.now()
+    order.save(update_fields=["pick_list_printed_at", "updated_at"])
+    record(order, Kind.ACTION, "Pick list printed", actor)
+    fire(order, "OrderPick", actor=actor)
+    if params.get("SetActualShipDate", cart=order.cart):
+        open_items = [i for i in order.items.all() if i.quantity_open > 0 and i.actual_ship_date is None]
+        apply_actual_ship_date(order, today or timezone.localdate(), open_items, actor, "SetActualShipDate is True")
+    return order
+
+
+def _date_items(items: Iterable[OrderItem], field: str, date: dt.date) -> None:
+    for item in items:
+        setattr(item, field, date)
+        item.save(update_fields=[field])
+
+
+def _live_items(order: Order) -> list[OrderItem]:
+    """Items with something not cancelled: the ones a ship date concerns."""
+    return [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
+
+
+def apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem], actor: str, why: str) -> None:
+    """Set the actual ship date on items; once every open item has one, on the order too."""
+    if items:
+        _date_items(items, "actual_ship_date", date)
+        record(
+            order, Kind.ACTION, f"Actual ship date of {', '.join(i.sku for i in items)} set to {date} ({why})", actor
+        )
+        fire(order, "ItemSetActualShipDate", actor=actor, items=items)
+    live = _live_items(order)
+    if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
+        order.actual_ship_date = max(i.actual_ship_date for i in live)
+        order.save(update_fields=["actual_ship_date", "updated_at"])
+        record(order, Kind.ACTION, f"Actual ship date of the order set to {order.actual_ship_date}", actor)
+        fire(order, "OrderSetActualShipDate", actor=actor)
+
+
+@action
+def set_expected_ship_date(
+    order: Order | int, date: dt.date, *, actor: str, items: Iterable[int | str] | None = None
+) -> Order:
+    """Set the expected ship date of some items, or of the whole order when no items are given."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    chosen = resolve_items(order, items)
+    _date_items(chosen if chosen is not None else order.items.all(), "expected_ship_date", date)
+    if chosen is None:
+        order.expected_ship_date = date
+        order.save(update_fields=["expected_ship_date", "updated_at"])
+        record(order, Kind.ACTION, f"Expected ship date set to {date}", actor)
+        fire(order, "OrderSetExpectedShipDate", actor=actor)
+    else:
+        skus = ", ".join(i.sku for i in chosen)
+        record(order, Kind.ACTION, f"Expected ship date of {skus} set to {date}", actor)
+        fire(order, "ItemSetExpectedShipDate", actor=actor, items=chosen)
+    return order
+
+
+@action
+def set_actual_ship_date(
+    order: Order | int, date: dt.date, *, actor: str, items: Iterable[int | str] | None = None
+) -> Order:
+    """Set the actual ship date of some items, or of the whole order when no items are given."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    chosen = resolve_items(order, items)
+    if chosen is None:
+        targets = _live_items(order)
+        _date_items(targets, "actual_ship_date", date)
+        order.actual_ship_date = date
+        order.save(update_fields=["actual_ship_date", "updated_at"])
+        record(order, Kind.ACTION, f"Actual ship date set to {date}", actor)
+        fire(order, "OrderSetActualShipDate", actor=actor, items=targets)
+    else:
+        apply_actual_ship_date(order, date, chosen, actor, "set by hand")
+    return order
