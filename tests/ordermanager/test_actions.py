@@ -12,7 +12,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
 from ordermanager.orders.models import Order, ShippingStatus, TimelineEntry, TrackingNumber
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
 from tests.conftest import ACTOR, new_order
 

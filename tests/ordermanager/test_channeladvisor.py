@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casandbox import demo
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.connectors.channeladvisor.connector import ChannelAdvisorConnector
 from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
@@ -19,7 +19,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.importing import import_cart_order, import_orders
 from ordermanager.orders.models import Order, TimelineEntry
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from tests.conftest import ACTOR, sandbox_order
 
 

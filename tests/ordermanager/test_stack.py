@@ -24,12 +24,12 @@ from ordermanager.inventory import actions as inventory
 from ordermanager.orders import actions
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack import actions as stack_actions
 from ordermanager.stack import leases
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
-from ordermanager.statuses.rules import load_default_status_events
+from ordermanager.statuses.actions import load_default_status_events
 from tests.conftest import ACTOR, make_sandbox_cart, sandbox_order
 
 FAST = {"poll_seconds": 0.02, "retry_base_seconds": 0.05, "imports": False, "handle_signals": False}
@@ -194,7 +194,7 @@ def test_a_second_controller_on_sqlite_says_so_and_exits(live_cart):
 
 def test_inventory_levels_reach_the_cart(live_cart, ca):
     params.set_parameter("SynchQOH", "True")
-    from ordermanager.carts import service as carts
+    from ordermanager.carts import actions as carts
 
     carts.edit_cart(live_cart, synchronize_inventory=True)
     inventory.set_stock("WID-001", 40)
@@ -389,7 +389,7 @@ def test_an_order_shipped_elsewhere_becomes_a_problem_not_an_endless_retry(live_
 
 
 def test_records_for_a_cart_made_inactive_become_problems_and_once_returns(live_cart, ca):
-    from ordermanager.carts import service as carts
+    from ordermanager.carts import actions as carts
 
     shipped_order(live_cart, ca, "1ZIDLE0001")
     carts.edit_cart(live_cart, active=False)
@@ -423,7 +423,7 @@ def test_secrets_that_cannot_be_decrypted_are_a_problem_to_fix_not_a_crash(live_
     assert "--ask-secrets" in record.fix_hint
 
     # entering the secret again mends it
-    from ordermanager.carts import service as carts
+    from ordermanager.carts import actions as carts
 
     carts.edit_cart(live_cart, shared_secret=demo.SHARED_SECRET)
     assert ChannelAdvisorAccount.objects.get(cart=live_cart).shared_secret == demo.SHARED_SECRET

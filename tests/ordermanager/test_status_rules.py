@@ -8,9 +8,9 @@ from django.db.models.signals import post_save
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
 from ordermanager.orders.models import Order, TimelineEntry, TrackingNumber
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from tests.conftest import ACTOR, new_order
 
 
@@ -25,7 +25,7 @@ def messages(order: Order, kind: str) -> list[str]:
 @pytest.mark.usefixtures("status_updates")
 def test_label_change_rule_queues_only_when_a_label_changes(generic_cart):
     # given Notify Cart on OrderApprove, for a cart that takes updates without tracking
-    rules.set_event_rule("OrderApprove", notify_cart=True)
+    statuses.set_event_rule("OrderApprove", notify_cart=True)
     order = new_order(generic_cart)
 
     # when the order is approved: the label goes from "Order Received" to "Approved"
@@ -47,7 +47,7 @@ def test_label_change_rule_queues_only_when_a_label_changes(generic_cart):
 @pytest.mark.usefixtures("status_updates")
 def test_two_events_with_the_same_label_suppress_the_update(generic_cart):
     # given a ship-date event that sets the label the tracking event also sets (the KB pitfall)
-    rules.set_event_rule("ItemSetActualShipDate", item_label="Item Shipped", order_label="Tracking Received")
+    statuses.set_event_rule("ItemSetActualShipDate", item_label="Item Shipped", order_label="Tracking Received")
     order = new_order(generic_cart)
 
     # when a tracking number is added (TrackImportSetActualShipDate fires the ship-date event first)
@@ -60,7 +60,7 @@ def test_two_events_with_the_same_label_suppress_the_update(generic_cart):
 
 def test_use_status_updates_off_does_nothing(ca_cart, db):
     # given the default events, with UseStatusUpdates left at its default (False)
-    rules.load_default_status_events()
+    statuses.load_default_status_events()
     assert params.get("UseStatusUpdates") is False
     order = new_order(ca_cart)
 
@@ -79,7 +79,7 @@ def test_use_status_updates_off_does_nothing(ca_cart, db):
 @pytest.mark.usefixtures("status_updates")
 def test_notify_cart_off_means_internal_updates_only(ca_cart):
     # given OrderAddTrackingNumber with Notify Cart unticked
-    rules.set_event_rule("OrderAddTrackingNumber", notify_cart=False)
+    statuses.set_event_rule("OrderAddTrackingNumber", notify_cart=False)
     order = new_order(ca_cart)
 
     # when tracking is added
@@ -96,18 +96,18 @@ def test_notify_cart_off_means_internal_updates_only(ca_cart):
 def test_channeladvisor_tracking_rule_refuses_notify_cart_on_an_event_without_tracking(ca_cart):
     # when Notify Cart is ticked on ItemSetActualShipDate while only ChannelAdvisor carts are active
     with pytest.raises(InputError) as refused:
-        rules.set_event_rule("ItemSetActualShipDate", notify_cart=True)
+        statuses.set_event_rule("ItemSetActualShipDate", notify_cart=True)
 
     # then it is refused, the message names the right event, and the rule is unchanged
     assert refused.value.field == "notify_cart"
     assert "OrderAddTrackingNumber" in refused.value.message
-    assert not rules.EventRule.objects.get(event="ItemSetActualShipDate").notify_cart
+    assert not statuses.EventRule.objects.get(event="ItemSetActualShipDate").notify_cart
 
 
 @pytest.mark.usefixtures("status_updates")
 def test_channeladvisor_tracking_rule_warns_when_another_cart_can_take_it(ca_cart, generic_cart):
     # when another active cart takes updates without tracking
-    change = rules.set_event_rule("ItemSetActualShipDate", notify_cart=True)
+    change = statuses.set_event_rule("ItemSetActualShipDate", notify_cart=True)
 
     # then the rule is saved, with a warning that names the tracking event
     assert change.rule.notify_cart
@@ -119,8 +119,8 @@ def test_channeladvisor_tracking_rule_warns_when_another_cart_can_take_it(ca_car
 @pytest.mark.usefixtures("status_updates")
 def test_channeladvisor_tracking_rule_withholds_updates_and_says_why(ca_cart, generic_cart):
     # given Notify Cart on ItemSetActualShipDate (accepted because of the generic cart)
-    rules.add_label("Ship Date Set")
-    rules.set_event_rule("ItemSetActualShipDate", item_label="Ship Date Set", notify_cart=True)
+    statuses.add_label("Ship Date Set")
+    statuses.set_event_rule("ItemSetActualShipDate", item_label="Ship Date Set", notify_cart=True)
     ca_order, web_order = new_order(ca_cart), new_order(generic_cart)
 
     # when the actual ship date is set by hand on an item of each order
@@ -196,7 +196,7 @@ def test_per_cart_parameter_override_beats_the_global_value(ca_cart, generic_car
 
 @pytest.mark.usefixtures("status_updates")
 def test_inactive_cart_or_unticked_send_status_gets_no_update_and_the_timeline_says_so(ca_cart):
-    from ordermanager.carts import service as carts
+    from ordermanager.carts import actions as carts
 
     carts.edit_cart(ca_cart, send_status_to_web=False)
     order = new_order(ca_cart)

@@ -8,7 +8,7 @@ from django.db.models import F
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.models import Product
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_inventory_update
 
 MAX_STOCK = 10_000_000

@@ -149,14 +149,3 @@ def get_definition(name: str) -> Parameter:
         if key.lower() == name.lower():
             return definition
     raise InputError("parameter", f"there is no system parameter named {name!r}")
-
-
-def sync_parameter_rows(**_: Any) -> None:
-    """Keep one row per parameter, so the admin lists every one with its group and description."""
-    from ordermanager.params.models import SystemParameter
-
-    for definition in PARAMETERS.values():
-        SystemParameter.objects.update_or_create(
-            name=definition.name,
-            defaults={"group": definition.group, "description": definition.description},
-        )

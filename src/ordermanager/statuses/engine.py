@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from ordermanager.orders.models import Order, OrderItem, Shipment
 from ordermanager.orders.timeline import Kind, record
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_status_update
+from ordermanager.statuses.actions import TRACKING_EVENT
 from ordermanager.statuses.catalogue import EVENTS
 from ordermanager.statuses.models import EventRule
-from ordermanager.statuses.rules import TRACKING_EVENT
 
 
 def fire(

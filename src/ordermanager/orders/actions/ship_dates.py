@@ -19,7 +19,7 @@ from ordermanager.orders.models import (
     OrderItem,
 )
 from ordermanager.orders.timeline import Kind, record
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.statuses.engine import fire
 
 

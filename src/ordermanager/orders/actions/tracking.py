@@ -30,7 +30,7 @@ from ordermanager.orders.models import (
     TrackingNumber,
 )
 from ordermanager.orders.timeline import Kind, record
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_email
 from ordermanager.statuses.engine import fire
 

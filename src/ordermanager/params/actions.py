@@ -60,3 +60,12 @@ def reset_parameter(name: str, cart: Cart | None = None) -> Parameter:
     else:
         CartParameter.objects.filter(cart=cart, name=definition.name).delete()
     return definition
+
+
+def sync_parameter_rows(**_: Any) -> None:
+    """Keep one row per parameter, so the admin lists every one with its group and description."""
+    for definition in PARAMETERS.values():
+        SystemParameter.objects.update_or_create(
+            name=definition.name,
+            defaults={"group": definition.group, "description": definition.description},
+        )
