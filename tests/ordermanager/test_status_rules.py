@@ -7,7 +7,7 @@ from django.db.models.signals import post_save
 
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
-from ordermanager.orders.models import Order, TimelineEntry, TrackingNumber
+from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent, TrackingNumber
 from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.statuses import actions as statuses
@@ -18,8 +18,9 @@ def kinds(order: Order) -> list[str]:
     return list(order.timeline.values_list("kind", flat=True))
 
 
-def messages(order: Order, kind: str) -> list[str]:
-    return list(order.timeline.filter(kind=kind).values_list("message", flat=True))
+def withheld(order: Order) -> list[dict]:
+    """Why status updates were withheld: the fields of each such timeline entry."""
+    return list(order.timeline.filter(kind=TimelineEvent.STATUS_UPDATE_WITHHELD).values_list("data", flat=True))
 
 
 @pytest.mark.usefixtures("status_updates")
@@ -41,7 +42,7 @@ def test_label_change_rule_queues_only_when_a_label_changes(generic_cart):
 
     # then nothing more is queued, and the timeline says why
     assert StackRecord.objects.filter(order=order).count() == 1
-    assert "changed no label" in messages(order, TimelineEntry.Kind.UPDATE_WITHHELD)[-1]
+    assert withheld(order)[-1] == {"event": "OrderApprove", "reason": "no_label_changed"}
 
 
 @pytest.mark.usefixtures("status_updates")
@@ -55,7 +56,7 @@ def test_two_events_with_the_same_label_suppress_the_update(generic_cart):
 
     # then the tracking event changed nothing, so nothing was queued
     assert not StackRecord.objects.filter(order=order).exists()
-    assert any("OrderAddTrackingNumber changed no label" in m for m in messages(order, "update_withheld"))
+    assert {"event": "OrderAddTrackingNumber", "reason": "no_label_changed"} in withheld(order)
 
 
 def test_use_status_updates_off_does_nothing(ca_cart, db):
@@ -130,10 +131,9 @@ def test_channeladvisor_tracking_rule_withholds_updates_and_says_why(ca_cart, ge
     # then the generic cart is notified, the ChannelAdvisor cart is not, and its timeline says why
     assert StackRecord.objects.filter(order=web_order).count() == 1
     assert not StackRecord.objects.filter(order=ca_order).exists()
-    withheld = messages(ca_order, TimelineEntry.Kind.UPDATE_WITHHELD)
-    assert len(withheld) == 1
-    assert "ItemSetActualShipDate" in withheld[0]
-    assert "OrderAddTrackingNumber" in withheld[0]
+    assert withheld(ca_order) == [
+        {"event": "ItemSetActualShipDate", "reason": "event_without_tracking", "fix": "OrderAddTrackingNumber"}
+    ]
 
 
 @pytest.mark.usefixtures("status_updates")
@@ -154,7 +154,7 @@ def test_a_rolled_back_action_leaves_neither_labels_nor_stack_records(ca_cart):
     before = (order.status_label, order.timeline.count())
 
     def fail_after_queueing(sender, instance, **kwargs):
-        if instance.kind == TimelineEntry.Kind.UPDATE_QUEUED:
+        if instance.kind == TimelineEvent.STATUS_UPDATE_QUEUED:
             raise RuntimeError("disk full")
 
     post_save.connect(fail_after_queueing, sender=TimelineEntry)
@@ -204,4 +204,4 @@ def test_inactive_cart_or_unticked_send_status_gets_no_update_and_the_timeline_s
     actions.add_tracking_number(order, "1Z0006", carrier="UPS", shipping_class="Ground", actor=ACTOR)
 
     assert not StackRecord.objects.exists()
-    assert "does not take status updates" in messages(order, TimelineEntry.Kind.UPDATE_WITHHELD)[0]
+    assert withheld(order)[0]["reason"] == "cart_takes_no_updates"

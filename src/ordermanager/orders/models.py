@@ -186,24 +186,59 @@ class TrackingNumber(models.Model):
         return self.number
 
 
+class TimelineEvent(models.TextChoices):
+    """What a timeline entry tells of; orders/events.py has one constructor for each."""
+
+    ORDER_RECEIVED = "order_received"
+    ITEM_ADDED = "item_added"
+    ITEM_CHANGED = "item_changed"
+    ORDER_APPROVED = "order_approved"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_LOGGED = "payment_logged"
+    REFUND_LOGGED = "refund_logged"
+    ORDER_HELD = "order_held"
+    ORDER_RELEASED = "order_released"
+    PICK_LIST_PRINTED = "pick_list_printed"
+    EXPECTED_SHIP_DATE_SET = "expected_ship_date_set"
+    ACTUAL_SHIP_DATE_SET = "actual_ship_date_set"
+    PACKAGE_CREATED = "package_created"
+    TRACKING_ADDED = "tracking_added"
+    TRACKING_PROCESSING = "tracking_processing"
+    TRACKING_EMAIL_QUEUED = "tracking_email_queued"
+    PACKAGE_SHIPPED_AT_CART = "package_shipped_at_cart"
+    SHIPPING_STATUS_CHANGED = "shipping_status_changed"
+    ITEM_CANCELLED = "item_cancelled"
+    ORDER_CANCELLED = "order_cancelled"
+    ITEM_BACKORDERED = "item_backordered"
+    BACKORDER_FILLED = "backorder_filled"
+    DROP_SHIP_ORDERED = "drop_ship_ordered"
+    DROP_SHIP_CANCELLED = "drop_ship_cancelled"
+    ITEM_RETURNED = "item_returned"
+    FIRED_BY_HAND = "fired_by_hand"
+    NOTE_ADDED = "note_added"
+    STATUS_EVENT_FIRED = "status_event_fired"
+    ORDER_LABEL_CHANGED = "order_label_changed"
+    ITEM_LABEL_CHANGED = "item_label_changed"
+    STATUS_UPDATE_WITHHELD = "status_update_withheld"
+    PACKAGE_NEWS_QUEUED = "package_news_queued"
+    STATUS_UPDATE_QUEUED = "status_update_queued"
+    STACK_RECORD_RECOVERED = "stack_record_recovered"
+    PACKAGE_DELIVERED = "package_delivered"
+    STACK_RECORD_SENT = "stack_record_sent"
+    DELIVERY_FAILED = "delivery_failed"
+    STACK_RECORD_RETRIED = "stack_record_retried"
+    PROBLEM_RECORD_CLEARED = "problem_record_cleared"
+
+
 class TimelineEntry(models.Model):
     """One line of an order's history. Append-only: it is never edited or deleted."""
-
-    class Kind(models.TextChoices):
-        ACTION = "action"
-        EVENT = "event"
-        LABEL = "label"
-        TRACKING = "tracking"
-        UPDATE_QUEUED = "update_queued"
-        UPDATE_WITHHELD = "update_withheld"
-        DELIVERY = "delivery"
-        OPERATOR = "operator"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=TimelineEvent.choices)
     message = models.TextField()
+    # The event's structured fields (package, stack_record, event, item, old, new …), for code and tests.
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ordermanager.errors import InputError
 from ordermanager.inventory.actions import record_sale
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     check_open,
@@ -19,14 +20,13 @@ from ordermanager.orders.models import (
     OrderItem,
     ShippingStatus,
 )
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.statuses.engine import fire
 
 
 def _cancel_quantity(order: Order, line: OrderItem, count: int, actor: str) -> None:
     line.quantity_cancelled += count
     line.save(update_fields=["quantity_cancelled"])
-    record(order, Kind.ACTION, f"{count} of {line.sku} cancelled", actor)
+    events.item_cancelled(order, line, count, actor)
     record_sale(line.sku, -count, f"order {order.pk} cancelled")
     fire(order, "ItemCancel", actor=actor, items=[line])
 
@@ -36,7 +36,7 @@ def _cancel_if_nothing_left(order: Order, actor: str) -> None:
     if order.shipping_status == ShippingStatus.CANCELED:
         order.cancelled_at = timezone.now()
         order.save(update_fields=["cancelled_at", "updated_at"])
-        record(order, Kind.ACTION, "Order cancelled", actor)
+        events.order_cancelled(order, actor)
         fire(order, "OrderCancel", actor=actor)
 
 
@@ -82,7 +82,7 @@ def backorder_item(order: Order | int, item: int | str, *, actor: str) -> OrderI
         raise InputError("item", f"{line.sku} has nothing open to backorder")
     line.backordered = True
     line.save(update_fields=["backordered"])
-    record(order, Kind.ACTION, f"{line.sku} backordered", actor)
+    events.item_backordered(order, line, actor)
     fire(order, "ItemBackorder", actor=actor, items=[line])
     return line
 
@@ -95,7 +95,7 @@ def fill_backorder(order: Order | int, item: int | str, *, actor: str) -> OrderI
         raise InputError("item", f"{line.sku} is not backordered")
     line.backordered = False
     line.save(update_fields=["backordered"])
-    record(order, Kind.ACTION, f"Backorder of {line.sku} filled", actor)
+    events.backorder_filled(order, line, actor)
     fire(order, "ItemBackorderFilled", actor=actor, items=[line])
     return line
 
@@ -114,7 +114,7 @@ def order_drop_ship(order: Order | int, item: int | str, *, supplier: str, actor
         raise InputError("item", f"{line.sku} has nothing open to drop-ship")
     line.drop_ship_supplier = supplier
     line.save(update_fields=["drop_ship_supplier"])
-    record(order, Kind.ACTION, f"Drop ship of {line.sku} ordered from {supplier}", actor)
+    events.drop_ship_ordered(order, line, actor)
     fire(order, "ItemDropShipOrdered", actor=actor, items=[line])
     return line
 
@@ -125,7 +125,7 @@ def cancel_drop_ship(order: Order | int, item: int | str, *, actor: str) -> Orde
     line = get_item(order, item)
     if not line.drop_ship_supplier:
         raise InputError("item", f"{line.sku} has no drop-ship order")
-    record(order, Kind.ACTION, f"Drop ship of {line.sku} from {line.drop_ship_supplier} cancelled", actor)
+    events.drop_ship_cancelled(order, line, line.drop_ship_supplier, actor)
     line.drop_ship_supplier = ""
     line.save(update_fields=["drop_ship_supplier"])
     fire(order, "ItemDropShipCanceled", actor=actor, items=[line])
@@ -144,7 +144,7 @@ def return_item(order: Order | int, item: int | str, quantity: int, *, actor: st
         )
     line.quantity_returned += quantity
     line.save(update_fields=["quantity_returned"])
-    record(order, Kind.ACTION, f"{quantity} of {line.sku} returned", actor)
+    events.item_returned(order, line, quantity, actor)
     fire(order, "ItemReturn", actor=actor, items=[line])
     items = list(order.items.all())
     if all(i.quantity_returned >= i.quantity_shipped for i in items):

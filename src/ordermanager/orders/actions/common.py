@@ -11,13 +11,13 @@ from django.db import models, transaction
 from django.db.models import Sum
 
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.models import (
     Order,
     OrderItem,
     ShipmentItem,
     ShippingStatus,
 )
-from ordermanager.orders.timeline import Kind, record
 
 P = ParamSpec("P")
 
@@ -128,4 +128,4 @@ def refresh_shipping_status(order: Order, actor: str) -> None:
     if status != order.shipping_status:
         old, order.shipping_status = order.shipping_status, status
         order.save(update_fields=["shipping_status", "updated_at"])
-        record(order, Kind.ACTION, f"Shipping status: {old} → {status}", actor)
+        events.shipping_status_changed(order, old, actor)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     get_order,
     resolve_items,
 )
 from ordermanager.orders.models import Order
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.statuses.catalogue import Scope, get_event
 from ordermanager.statuses.engine import fire
 
@@ -35,7 +35,7 @@ def fire_status_event(
             )
         if not order.tracking_numbers.exists():
             raise InputError("event", f"{event.id} says a tracking number was added, and order {order.pk} has none")
-    record(order, Kind.OPERATOR, f"Status event {event.id} fired by hand", actor)
+    events.status_event_fired_by_hand(order, event.id, actor)
     fire(order, event.id, actor=actor, items=chosen)
     return order
 
@@ -46,5 +46,5 @@ def add_note(order: Order | int, text: str, *, actor: str) -> Order:
     text = (text or "").strip()
     if not text:
         raise InputError("note", "a note cannot be empty")
-    record(order, Kind.OPERATOR, f"Note: {text[:2000]}", actor)
+    events.note_added(order, text[:2000], actor)
     return order

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     check_open,
@@ -16,7 +17,6 @@ from ordermanager.orders.models import (
     Order,
     PaymentStatus,
 )
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.statuses.engine import fire
 
 
@@ -29,7 +29,7 @@ def approve_order(order: Order | int, *, actor: str) -> Order:
     if order.approved_at is None:
         order.approved_at = timezone.now()
         order.save(update_fields=["approved_at", "updated_at"])
-    record(order, Kind.ACTION, "Order approved", actor)
+    events.order_approved(order, actor)
     fire(order, "OrderApprove", actor=actor)
     return order
 
@@ -53,13 +53,13 @@ def log_payment(order: Order | int, amount: Decimal, *, actor: str, declined: bo
     if declined:
         order.payment_status = PaymentStatus.FAILED
         order.save(update_fields=["payment_status", "updated_at"])
-        record(order, Kind.ACTION, f"Payment of {value} declined", actor)
+        events.payment_declined(order, value, actor)
         fire(order, "OrderPaymentDeclined", actor=actor)
         return order
     order.amount_paid += value
     order.payment_status = PaymentStatus.CLEARED if order.amount_paid >= order.total else PaymentStatus.SUBMITTED
     order.save(update_fields=["amount_paid", "payment_status", "updated_at"])
-    record(order, Kind.ACTION, f"Payment of {value} logged (paid {order.amount_paid} of {order.total})", actor)
+    events.payment_logged(order, value, actor)
     fire(order, "OrderLogPayment", actor=actor)
     return order
 
@@ -74,7 +74,7 @@ def refund_payment(order: Order | int, amount: Decimal, *, actor: str) -> Order:
     if order.amount_paid == 0:
         order.payment_status = PaymentStatus.REFUNDED
     order.save(update_fields=["amount_paid", "payment_status", "updated_at"])
-    record(order, Kind.ACTION, f"Refund of {value} logged", actor)
+    events.refund_logged(order, value, actor)
     fire(order, "OrderRefund", actor=actor)
     return order
 
@@ -87,7 +87,7 @@ def hold_order(order: Order | int, *, actor: str, reason: str = "") -> Order:
         raise InputError("order", f"order {order.pk} is already on hold")
     order.on_hold, order.hold_reason = True, reason[:200]
     order.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    record(order, Kind.ACTION, f"Order put on hold{': ' + reason if reason else ''}", actor)
+    events.order_held(order, order.hold_reason, actor)
     fire(order, "OrderHold", actor=actor)
     return order
 
@@ -99,6 +99,6 @@ def release_order(order: Order | int, *, actor: str) -> Order:
         raise InputError("order", f"order {order.pk} is not on hold")
     order.on_hold, order.hold_reason = False, ""
     order.save(update_fields=["on_hold", "hold_reason", "updated_at"])
-    record(order, Kind.ACTION, "Order released from hold", actor)
+    events.order_released(order, actor)
     fire(order, "OrderRelease", actor=actor)
     return order

@@ -10,6 +10,7 @@ from typing import Any
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.actions import record_sale
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     check_field_sizes,
@@ -23,7 +24,6 @@ from ordermanager.orders.models import (
     Order,
     OrderItem,
 )
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.statuses.engine import fire
 
 
@@ -102,8 +102,7 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
         )
         for i in items
     )
-    source = f"cart {cart.store_name} (order {channel_id})" if cart else "manual entry"
-    record(order, Kind.ACTION, f"Order received from {source} with {len(items)} item(s)", actor)
+    events.order_received(order, cart, len(items), actor)
     for item in items:
         record_sale(item.sku.strip(), item.quantity, f"order {order.pk}")
     fire(order, "OrderImport", actor=actor)
@@ -123,7 +122,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
         unit_price=item.unit_price,
         channel_item_id=item.channel_item_id,
     )
-    record(order, Kind.ACTION, f"Item {line.sku} x{line.quantity} added", actor)
+    events.item_added(order, line, actor)
     record_sale(line.sku, line.quantity, f"order {order.pk}")
     refresh_shipping_status(order, actor)
     fire(order, "ItemAdd", actor=actor, items=[line])
@@ -137,7 +136,7 @@ def change_item(
     order = get_order(order, lock=True)
     check_open(order)
     line = get_item(order, item)
-    changes = []
+    old_quantity = None
     if quantity is not None:
         check_quantity(quantity)
         floor = line.quantity_shipped + line.quantity_cancelled
@@ -145,16 +144,14 @@ def change_item(
             raise InputError(
                 "quantity", f"{line.sku} has {floor} shipped or cancelled; the quantity cannot go below it"
             )
-        changes.append(f"quantity {line.quantity} → {quantity}")
-        line.quantity = quantity
+        old_quantity, line.quantity = line.quantity, quantity
     if title is not None:
         check_field_sizes(OrderItem, {"title": title})
-        changes.append("title")
         line.title = title
-    if not changes:
+    if quantity is None and title is None:
         raise InputError("item", "nothing to change: give a quantity or a title")
     line.save()
-    record(order, Kind.ACTION, f"Item {line.sku} changed: {', '.join(changes)}", actor)
+    events.item_changed(order, line, old_quantity, title is not None, actor)
     refresh_shipping_status(order, actor)
     fire(order, "ItemChange", actor=actor, items=[line])
     return line

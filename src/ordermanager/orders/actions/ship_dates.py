@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     check_open,
@@ -18,7 +19,6 @@ from ordermanager.orders.models import (
     Order,
     OrderItem,
 )
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import actions as params
 from ordermanager.statuses.engine import fire
 
@@ -32,7 +32,7 @@ def print_pick_list(order: Order | int, *, actor: str, today: dt.date | None = N
         raise InputError("order", f"order {order.pk} is on hold; release it before picking")
     order.pick_list_printed_at = timezone.now()
     order.save(update_fields=["pick_list_printed_at", "updated_at"])
-    record(order, Kind.ACTION, "Pick list printed", actor)
+    events.pick_list_printed(order, actor)
     fire(order, "OrderPick", actor=actor)
     if params.get("SetActualShipDate", cart=order.cart):
         open_items = [i for i in order.items.all() if i.quantity_open > 0 and i.actual_ship_date is None]
@@ -55,15 +55,13 @@ def apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem], 
     """Set the actual ship date on items; once every open item has one, on the order too."""
     if items:
         _date_items(items, "actual_ship_date", date)
-        record(
-            order, Kind.ACTION, f"Actual ship date of {', '.join(i.sku for i in items)} set to {date} ({why})", actor
-        )
+        events.actual_ship_date_set(order, date, actor, items, why)
         fire(order, "ItemSetActualShipDate", actor=actor, items=items)
     live = _live_items(order)
     if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
         order.actual_ship_date = max(i.actual_ship_date for i in live)
         order.save(update_fields=["actual_ship_date", "updated_at"])
-        record(order, Kind.ACTION, f"Actual ship date of the order set to {order.actual_ship_date}", actor)
+        events.actual_ship_date_set(order, order.actual_ship_date, actor, why="every item has one")
         fire(order, "OrderSetActualShipDate", actor=actor)
 
 
@@ -79,11 +77,10 @@ def set_expected_ship_date(
     if chosen is None:
         order.expected_ship_date = date
         order.save(update_fields=["expected_ship_date", "updated_at"])
-        record(order, Kind.ACTION, f"Expected ship date set to {date}", actor)
+        events.expected_ship_date_set(order, date, actor)
         fire(order, "OrderSetExpectedShipDate", actor=actor)
     else:
-        skus = ", ".join(i.sku for i in chosen)
-        record(order, Kind.ACTION, f"Expected ship date of {skus} set to {date}", actor)
+        events.expected_ship_date_set(order, date, actor, chosen)
         fire(order, "ItemSetExpectedShipDate", actor=actor, items=chosen)
     return order
 
@@ -101,7 +98,7 @@ def set_actual_ship_date(
         _date_items(targets, "actual_ship_date", date)
         order.actual_ship_date = date
         order.save(update_fields=["actual_ship_date", "updated_at"])
-        record(order, Kind.ACTION, f"Actual ship date set to {date}", actor)
+        events.actual_ship_date_set(order, date, actor)
         fire(order, "OrderSetActualShipDate", actor=actor, items=targets)
     else:
         apply_actual_ship_date(order, date, chosen, actor, "set by hand")

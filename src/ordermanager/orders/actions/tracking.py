@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
     check_open,
@@ -29,7 +30,6 @@ from ordermanager.orders.models import (
     ShippingStatus,
     TrackingNumber,
 )
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_email
 from ordermanager.statuses.engine import fire
@@ -116,23 +116,9 @@ def add_tracking_number(
             order=order, carrier=carrier, shipping_class=shipping_class.strip(), shipped_at=shipped_at or timezone.now()
         )
         ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
-        listing = ", ".join(f"{i.sku} x{q}" for i, q in contents)
-        record(
-            order,
-            Kind.TRACKING,
-            f"Package {shipment.pk} ({carrier} {shipping_class}) holds {listing}".replace("  ", " "),
-            actor,
-            package=shipment.pk,
-        )
+        events.package_created(order, shipment, contents, actor)
     tracking = TrackingNumber.objects.create(shipment=shipment, order=order, number=number)
-    record(
-        order,
-        Kind.TRACKING,
-        f"Tracking number {number} added to package {shipment.pk}",
-        actor,
-        package=shipment.pk,
-        tracking_number=number,
-    )
+    events.tracking_added(order, tracking, actor)
     refresh_shipping_status(order, actor)
     if process:
         _process_tracking_number(order, tracking, actor)
@@ -169,7 +155,7 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
     tracking.save(update_fields=["processed", "processed_at"])
     if order.buyer_email and params.get("EmailTrackingToCustomer", cart=order.cart):
         stacked = enqueue_email(order, tracking.number)
-        record(order, Kind.UPDATE_QUEUED, f"Tracking e-mail to {order.buyer_email} queued (record {stacked.pk})", actor)
+        events.tracking_email_queued(order, stacked, actor)
 
 
 @dataclass
@@ -197,7 +183,7 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
                 continue  # another operator processed it meanwhile
-            record(order, Kind.ACTION, f"Process Tracking Numbers: processing {tracking.number}", actor)
+            events.tracking_processing(order, tracking, actor)
             _process_tracking_number(order, tracking, actor)
             done.append(tracking.number)
     return ProcessReport(done, too_old, days)
