@@ -224,10 +224,20 @@ def order_label_changed(order: Order, event_id: str, old: str, actor: str) -> Ti
     return _write(order, E.ORDER_LABEL_CHANGED, text, actor, event=event_id, old=old, new=new)
 
 
-def item_label_changed(order: Order, event_id: str, item: OrderItem, old: str, actor: str) -> TimelineEntry:
-    new = item.status_label
-    text = f"Item {item.sku} status: {old or '(none)'} → {new}"
-    return _write(order, E.ITEM_LABEL_CHANGED, text, actor, event=event_id, item=item.pk, old=old, new=new)
+def item_labels_changed(
+    order: Order, event_id: str, changes: Sequence[tuple[OrderItem, str]], actor: str
+) -> list[TimelineEntry]:
+    """An entry for each item whose label the event changed (each with its old label), written at once."""
+    return TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            order=order,
+            kind=E.ITEM_LABEL_CHANGED,
+            message=f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
+            actor=actor,
+            data={"event": event_id, "item": item.pk, "old": old, "new": item.status_label},
+        )
+        for item, old in changes
+    )
 
 
 def status_update_withheld(

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import Coalesce
 
 
 class CheckoutStatus(models.TextChoices):
@@ -100,6 +101,14 @@ class Order(models.Model):
         return list(self.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
 
 
+class OrderItemQuerySet(models.QuerySet):
+    def with_shipped(self) -> OrderItemQuerySet:
+        """Each item with its shipped quantity and its last package, read in the same query as the item."""
+        return self.annotate(
+            shipped_total=Coalesce(Sum("shipment_lines__quantity"), 0), last_package_id=Max("shipment_lines__shipment")
+        )
+
+
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     channel_item_id = models.CharField(max_length=64, blank=True, help_text="The cart's ID for this line.")
@@ -115,6 +124,8 @@ class OrderItem(models.Model):
     expected_ship_date = models.DateField(null=True, blank=True)
     actual_ship_date = models.DateField(null=True, blank=True)
 
+    objects = OrderItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "id"]
 
@@ -123,8 +134,9 @@ class OrderItem(models.Model):
 
     @property
     def quantity_shipped(self) -> int:
-        """Derived from the packages, so it can never disagree with them."""
-        return self.shipment_lines.aggregate(n=Sum("quantity"))["n"] or 0
+        """Derived from the packages, so it can never disagree with them (read once by `with_shipped`)."""
+        shipped = getattr(self, "shipped_total", None)
+        return shipped if shipped is not None else self.shipment_lines.aggregate(n=Sum("quantity"))["n"] or 0
 
     @property
     def quantity_open(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ordermanager.errors import InputError
-from ordermanager.inventory.actions import record_sale
+from ordermanager.inventory.actions import record_sales
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
@@ -13,6 +13,7 @@ from ordermanager.orders.actions.common import (
     check_quantity,
     get_item,
     get_order,
+    items_of,
     refresh_shipping_status,
 )
 from ordermanager.orders.models import (
@@ -27,7 +28,7 @@ def _cancel_quantity(order: Order, line: OrderItem, count: int, actor: str) -> N
     line.quantity_cancelled += count
     line.save(update_fields=["quantity_cancelled"])
     events.item_cancelled(order, line, count, actor)
-    record_sale(line.sku, -count, f"order {order.pk} cancelled")
+    record_sales([(line.sku, -count)], f"order {order.pk} cancelled")
     fire(order, "ItemCancel", actor=actor, items=[line])
 
 
@@ -61,7 +62,7 @@ def cancel_order(order: Order | int, *, actor: str) -> Order:
     """Cancel everything still open, item by item, as cancel_item would. Shipped quantities stay shipped."""
     order = get_order(order, lock=True)
     check_open(order)
-    open_items = [(i, i.quantity_open) for i in order.items.all()]
+    open_items = [(i, i.quantity_open) for i in items_of(order)]
     open_items = [(i, n) for i, n in open_items if n > 0]
     if not open_items:
         raise InputError("order", f"order {order.pk} has nothing open to cancel")
@@ -146,7 +147,6 @@ def return_item(order: Order | int, item: int | str, quantity: int, *, actor: st
     line.save(update_fields=["quantity_returned"])
     events.item_returned(order, line, quantity, actor)
     fire(order, "ItemReturn", actor=actor, items=[line])
-    items = list(order.items.all())
-    if all(i.quantity_returned >= i.quantity_shipped for i in items):
+    if all(i.quantity_returned >= i.quantity_shipped for i in items_of(order)):
         fire(order, "OrderReturn", actor=actor)
     return line

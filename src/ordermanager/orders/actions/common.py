@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Sum
 
+from ordermanager.action_reads import once_per_action
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.models import (
@@ -28,12 +30,20 @@ R = TypeVar("R")
 MAX_QUANTITY = 100_000
 
 
+@contextmanager
+def one_action() -> Iterator[None]:
+    """One transaction: a failure anywhere rolls back labels, timeline and stack. Parameters and event rules
+    are read once in it, however many events it fires."""
+    with transaction.atomic(), once_per_action():
+        yield
+
+
 def action(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run the action in one transaction: a failure anywhere rolls back labels, timeline and stack."""
+    """Run the action as `one_action`."""
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic():
+        with one_action():
             return fn(*args, **kwargs)
 
     return run
@@ -56,12 +66,17 @@ def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
     return order
 
 
-def get_item(order: Order, ref: int | str | OrderItem) -> OrderItem:
-    """Find a line of the order by its item id or its SKU."""
+def items_of(order: Order) -> list[OrderItem]:
+    """The order's items with their shipped quantities: one query, however many items."""
+    return list(OrderItem.objects.with_shipped().filter(order=order))
+
+
+def get_item(order: Order, ref: int | str | OrderItem, items: list[OrderItem] | None = None) -> OrderItem:
+    """Find a line of the order by its item id or its SKU (among `items`, if they are already read)."""
     if isinstance(ref, OrderItem):
         ref = ref.pk
     text = str(ref).strip()
-    items = list(order.items.all())
+    items = items_of(order) if items is None else items
     found = [i for i in items if i.sku == text] or [i for i in items if str(i.pk) == text]
     if not found:
         raise InputError("item", f"{text!r} is not an item of order {order.pk}")
@@ -73,7 +88,8 @@ def get_item(order: Order, ref: int | str | OrderItem) -> OrderItem:
 def resolve_items(order: Order, refs: Iterable[int | str] | None) -> list[OrderItem] | None:
     if refs is None:
         return None
-    items = [get_item(order, ref) for ref in refs]
+    every = items_of(order)
+    items = [get_item(order, ref, every) for ref in refs]
     if not items:
         raise InputError("item", "give at least one item, or none for the whole order")
     return items

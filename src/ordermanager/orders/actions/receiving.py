@@ -9,7 +9,7 @@ from typing import Any
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.inventory.actions import record_sale
+from ordermanager.inventory.actions import record_sales
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
@@ -103,8 +103,7 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
         for i in items
     )
     events.order_received(order, cart, len(items), actor)
-    for item in items:
-        record_sale(item.sku.strip(), item.quantity, f"order {order.pk}")
+    record_sales([(item.sku.strip(), item.quantity) for item in items], f"order {order.pk}")
     fire(order, "OrderImport", actor=actor)
     return order
 
@@ -123,7 +122,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
         channel_item_id=item.channel_item_id,
     )
     events.item_added(order, line, actor)
-    record_sale(line.sku, line.quantity, f"order {order.pk}")
+    record_sales([(line.sku, line.quantity)], f"order {order.pk}")
     refresh_shipping_status(order, actor)
     fire(order, "ItemAdd", actor=actor, items=[line])
     return line

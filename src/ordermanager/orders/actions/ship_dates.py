@@ -13,6 +13,7 @@ from ordermanager.orders.actions.common import (
     action,
     check_open,
     get_order,
+    items_of,
     resolve_items,
 )
 from ordermanager.orders.models import (
@@ -35,15 +36,17 @@ def print_pick_list(order: Order | int, *, actor: str, today: dt.date | None = N
     events.pick_list_printed(order, actor)
     fire(order, "OrderPick", actor=actor)
     if params.get("SetActualShipDate", cart=order.cart):
-        open_items = [i for i in order.items.all() if i.quantity_open > 0 and i.actual_ship_date is None]
+        open_items = [i for i in items_of(order) if i.quantity_open > 0 and i.actual_ship_date is None]
         apply_actual_ship_date(order, today or timezone.localdate(), open_items, actor, "SetActualShipDate is True")
     return order
 
 
 def _date_items(items: Iterable[OrderItem], field: str, date: dt.date) -> None:
+    """One UPDATE for all of them, and the items in hand say the same."""
+    items = list(items)
+    OrderItem.objects.filter(pk__in=[i.pk for i in items]).update(**{field: date})
     for item in items:
         setattr(item, field, date)
-        item.save(update_fields=[field])
 
 
 def _live_items(order: Order) -> list[OrderItem]:

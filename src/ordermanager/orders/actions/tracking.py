@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -19,6 +18,8 @@ from ordermanager.orders.actions.common import (
     check_quantity,
     get_item,
     get_order,
+    items_of,
+    one_action,
     refresh_shipping_status,
 )
 from ordermanager.orders.actions.ship_dates import apply_actual_ship_date
@@ -48,8 +49,9 @@ def clean_tracking_number(number: str) -> str:
 
 def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] | None) -> list[tuple[OrderItem, int]]:
     """Which items, and how many of each, go in a new package. None means everything still open."""
+    items = items_of(order)
     if lines is None:
-        chosen = [(i, i.quantity_open) for i in order.items.all() if i.quantity_open > 0]
+        chosen = [(i, i.quantity_open) for i in items if i.quantity_open > 0]
         if not chosen:
             raise InputError(
                 "item",
@@ -61,7 +63,7 @@ def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] |
         raise InputError("item", "give at least one item, or none for everything still open")
     wanted: dict[int, tuple[OrderItem, int]] = {}
     for ref, quantity in lines:
-        item = get_item(order, ref)
+        item = get_item(order, ref, items)
         if quantity is None:  # the whole open quantity of that item
             quantity = item.quantity_open
             if quantity == 0:
@@ -127,7 +129,7 @@ def add_tracking_number(
 
 def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str) -> None:
     shipment = tracking.shipment
-    items = [line.order_item for line in shipment.lines.select_related("order_item")]
+    items = list(OrderItem.objects.with_shipped().filter(pk__in=shipment.lines.values("order_item_id")))
     if params.get("TrackImportSetActualShipDate", cart=order.cart):
         undated = [i for i in items if i.actual_ship_date is None]
         apply_actual_ship_date(
@@ -141,11 +143,7 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
     # processed fires them, and only for the items (and order) this package completed.
     first_of_package = not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
     if first_of_package:
-        completed = [
-            i
-            for i in items
-            if i.quantity_open == 0 and i.shipment_lines.aggregate(last=Max("shipment_id"))["last"] == shipment.pk
-        ]
+        completed = [i for i in items if i.quantity_open == 0 and i.last_package_id == shipment.pk]
         if completed:
             fire(order, "ItemShip", actor=actor, items=completed)
         last_package = order.shipments.aggregate(last=Max("id"))["last"] == shipment.pk
@@ -178,7 +176,7 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     done = []
     for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
         order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
-        with transaction.atomic():
+        with one_action():
             order = get_order(order_id, lock=True)  # first the lock, then the fresh read under it
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
