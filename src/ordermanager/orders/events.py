@@ -8,7 +8,7 @@ these: the timeline is written in the transaction of the change it tells of.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -184,13 +184,14 @@ def backorder_filled(order: Order, item: OrderItem, actor: str) -> TimelineEntry
     return _write(order, E.BACKORDER_FILLED, text, actor, item=item.pk, sku=item.sku)
 
 
-def drop_ship_ordered(order: Order, item: OrderItem, actor: str) -> TimelineEntry:
-    supplier = item.drop_ship_supplier
+def drop_ship_ordered(order: Order, item: OrderItem, supplier: str, actor: str) -> TimelineEntry:
     text = f"Drop ship of {item.sku} ordered from {supplier}"
     return _write(order, E.DROP_SHIP_ORDERED, text, actor, item=item.pk, sku=item.sku, supplier=supplier)
 
 
-def drop_ship_cancelled(order: Order, item: OrderItem, supplier: str, actor: str) -> TimelineEntry:
+def drop_ship_cancelled(order: Order, item: OrderItem, actor: str) -> TimelineEntry:
+    """Written before the line forgets its supplier."""
+    supplier = item.drop_ship_supplier
     text = f"Drop ship of {item.sku} from {supplier} cancelled"
     return _write(order, E.DROP_SHIP_CANCELLED, text, actor, item=item.pk, sku=item.sku, supplier=supplier)
 
@@ -296,11 +297,22 @@ def delivery_failed(
     return _write(order, E.DELIVERY_FAILED, text, actor, stack_record=record.pk, **fields)
 
 
-def stack_record_retried(order: Order, record: StackRecord, actor: str) -> TimelineEntry:
-    text = f"Stack record {record.pk} put back on the stack by the operator"
-    return _write(order, E.STACK_RECORD_RETRIED, text, actor, stack_record=record.pk)
+def stack_records_retried(records: Iterable[StackRecord], actor: str) -> list[TimelineEntry]:
+    text = "Stack record {id} put back on the stack by the operator"
+    return _on_each_order(records, E.STACK_RECORD_RETRIED, text, actor)
 
 
-def problem_record_cleared(order: Order, record: StackRecord, actor: str) -> TimelineEntry:
-    text = f"Problem record {record.pk} cleared from the stack by the operator; it will not be sent"
-    return _write(order, E.PROBLEM_RECORD_CLEARED, text, actor, stack_record=record.pk)
+def problem_records_cleared(records: Iterable[StackRecord], actor: str) -> list[TimelineEntry]:
+    text = "Problem record {id} cleared from the stack by the operator; it will not be sent"
+    return _on_each_order(records, E.PROBLEM_RECORD_CLEARED, text, actor)
+
+
+def _on_each_order(records: Iterable[StackRecord], kind: TimelineEvent, text: str, actor: str) -> list[TimelineEntry]:
+    """What the operator did to many records at once: an entry on each one's order, in one INSERT."""
+    return TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            order_id=r.order_id, kind=kind, message=text.format(id=r.pk), actor=actor, data={"stack_record": r.pk}
+        )
+        for r in records
+        if r.order_id is not None
+    )

@@ -101,6 +101,14 @@ class Order(models.Model):
         return list(self.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
 
 
+class OrderPart(models.Model):
+    """A row of one order (a line, a package, a tracking number, a timeline entry), listed as it was added."""
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+
 class OrderItemQuerySet(models.QuerySet):
     def with_shipped(self) -> OrderItemQuerySet:
         """Each item with its shipped quantity and its last package, read in the same query as the item."""
@@ -109,7 +117,7 @@ class OrderItemQuerySet(models.QuerySet):
         )
 
 
-class OrderItem(models.Model):
+class OrderItem(OrderPart):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     channel_item_id = models.CharField(max_length=64, blank=True, help_text="The cart's ID for this line.")
     sku = models.CharField(max_length=100)
@@ -126,9 +134,6 @@ class OrderItem(models.Model):
 
     objects = OrderItemQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["order", "id"]
-
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
 
@@ -144,7 +149,7 @@ class OrderItem(models.Model):
         return self.quantity - self.quantity_cancelled - self.quantity_shipped
 
 
-class Shipment(models.Model):
+class Shipment(OrderPart):
     """A package: a carrier and class, a ship date, the items it carries and its tracking numbers."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
@@ -155,9 +160,6 @@ class Shipment(models.Model):
     # Filled by the stack controller once the cart has the shipment.
     delivered_to_cart_at = models.DateTimeField(null=True, blank=True)
     cart_fulfillment_id = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["order", "id"]
 
     def __str__(self) -> str:
         return f"Package {self.pk} of order {self.order_id}"
@@ -180,7 +182,7 @@ class ShipmentItem(models.Model):
         return f"{self.order_item.sku} x{self.quantity}"
 
 
-class TrackingNumber(models.Model):
+class TrackingNumber(OrderPart):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_numbers")
     # Repeated from the shipment so the database itself refuses a duplicate on one order.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_numbers")
@@ -189,8 +191,7 @@ class TrackingNumber(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderPart.Meta):
         constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order")]
         indexes = [models.Index(fields=["processed", "created_at"])]
 
@@ -242,7 +243,7 @@ class TimelineEvent(models.TextChoices):
     PROBLEM_RECORD_CLEARED = "problem_record_cleared"
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(OrderPart):
     """One line of an order's history. Append-only: it is never edited or deleted."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
@@ -253,8 +254,7 @@ class TimelineEntry(models.Model):
     # The event's structured fields (package, stack_record, event, item, old, new …), for code and tests.
     data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderPart.Meta):
         indexes = [models.Index(fields=["order", "id"])]
         verbose_name_plural = "timeline entries"
 

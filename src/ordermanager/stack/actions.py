@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -230,13 +230,6 @@ def mark_failed(
 # --- operator commands ------------------------------------------------------------------------
 
 
-def _operator_note(records: Iterable[StackRecord], note: Callable[..., object], actor: str) -> None:
-    """`note` is the timeline event constructor for what the operator did to each record."""
-    for record in records:
-        if record.order_id is not None:
-            note(record.order, record, actor)
-
-
 @transaction.atomic
 def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = False) -> list[int]:
     """Send problem or waiting records again now (after the operator fixed the cause)."""
@@ -262,7 +255,7 @@ def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = 
         else:  # already waiting: just send it now
             record.next_attempt_at = timezone.now()
             record.save(update_fields=["next_attempt_at", "updated_at"])
-    _operator_note(found, events.stack_record_retried, actor)
+    events.stack_records_retried(found, actor)
     return [r.pk for r in found]
 
 
@@ -273,5 +266,5 @@ def clear_failed(*, actor: str) -> list[int]:
         StackRecord.objects.select_for_update(of=("self",)).select_related("order").filter(state=State.PROBLEM)
     )
     StackRecord.objects.filter(pk__in=[r.pk for r in found]).update(state=State.CLEARED, updated_at=timezone.now())
-    _operator_note(found, events.problem_record_cleared, actor)
+    events.problem_records_cleared(found, actor)
     return [r.pk for r in found]

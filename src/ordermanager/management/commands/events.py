@@ -19,10 +19,8 @@ class Command(ProductCommand):
 
     def add_subcommands(self) -> None:
         self.sub("list", "Show the Status Change Events grid.")
-        show = self.sub("show", "Show one event: when it occurs, its scope, and its rule.")
-        show.add_argument("event")
-        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.")
-        set_.add_argument("event")
+        self.sub("show", "Show one event: when it occurs, its scope, and its rule.", "event")
+        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.", "event")
         set_.add_argument("--item-label", help="the Item Status label")
         set_.add_argument("--order-label", help="the Order Status label")
         set_.add_argument("--notify-cart", choices=["on", "off"], help="tick or untick Notify Cart")

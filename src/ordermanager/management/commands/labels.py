@@ -14,10 +14,8 @@ class Command(ProductCommand):
 
     def add_subcommands(self) -> None:
         self.sub("list", "List the status labels.")
-        add = self.sub("add", "Add a status label (at most 50 characters, no quotes).")
-        add.add_argument("name")
-        delete = self.sub("delete", "Delete a status label that no event rule uses.")
-        delete.add_argument("name")
+        self.sub("add", "Add a status label (at most 50 characters, no quotes).", "name")
+        delete = self.sub("delete", "Delete a status label that no event rule uses.", "name")
         delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     def do_list(self, **_: Any) -> None:

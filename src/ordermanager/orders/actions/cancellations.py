@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils import timezone
 
 from ordermanager.errors import InputError
@@ -11,9 +13,9 @@ from ordermanager.orders.actions.common import (
     action,
     check_open,
     check_quantity,
-    get_item,
     get_order,
     items_of,
+    lock_line,
     refresh_shipping_status,
 )
 from ordermanager.orders.models import (
@@ -44,9 +46,7 @@ def _cancel_if_nothing_left(order: Order, actor: str) -> None:
 @action
 def cancel_item(order: Order | int, item: int | str, *, actor: str, quantity: int | None = None) -> OrderItem:
     """Cancel some or all of an item's open quantity. Cancelling the last open item cancels the order."""
-    order = get_order(order, lock=True)
-    check_open(order)
-    line = get_item(order, item)
+    order, line = lock_line(order, item)
     if line.quantity_open == 0:
         raise InputError("item", f"{line.sku} has nothing left to cancel")
     count = line.quantity_open if quantity is None else check_quantity(quantity)
@@ -72,40 +72,49 @@ def cancel_order(order: Order | int, *, actor: str) -> Order:
     return order
 
 
+def _set_on_line(order: Order, line: OrderItem, field: str, value: object, event_id: str, actor: str) -> OrderItem:
+    """Change one field of the line, then fire the line's event (its timeline entry is written already)."""
+    setattr(line, field, value)
+    line.save(update_fields=[field])
+    fire(order, event_id, actor=actor, items=[line])
+    return line
+
+
 @action
 def backorder_item(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
-    order = get_order(order, lock=True)
-    check_open(order)
-    line = get_item(order, item)
+    order, line = lock_line(order, item)
     if line.backordered:
         raise InputError("item", f"{line.sku} is already backordered")
     if line.quantity_open == 0:
         raise InputError("item", f"{line.sku} has nothing open to backorder")
-    line.backordered = True
-    line.save(update_fields=["backordered"])
     events.item_backordered(order, line, actor)
-    fire(order, "ItemBackorder", actor=actor, items=[line])
-    return line
+    return _set_on_line(order, line, "backordered", True, "ItemBackorder", actor)
+
+
+# What undoing a backorder or a drop-ship order refuses with, writes on the timeline and fires, by field.
+_UNDO: dict[str, tuple[str, Callable[[Order, OrderItem, str], object], str]] = {
+    "backordered": ("is not backordered", events.backorder_filled, "ItemBackorderFilled"),
+    "drop_ship_supplier": ("has no drop-ship order", events.drop_ship_cancelled, "ItemDropShipCanceled"),
+}
+
+
+def _undo_on_line(order: Order | int, item: int | str, field: str, actor: str) -> OrderItem:
+    refusal, note, event_id = _UNDO[field]
+    order, line = lock_line(order, item, open_order=False)
+    if not getattr(line, field):
+        raise InputError("item", f"{line.sku} {refusal}")
+    note(order, line, actor)
+    return _set_on_line(order, line, field, OrderItem._meta.get_field(field).get_default(), event_id, actor)
 
 
 @action
 def fill_backorder(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
-    order = get_order(order, lock=True)
-    line = get_item(order, item)
-    if not line.backordered:
-        raise InputError("item", f"{line.sku} is not backordered")
-    line.backordered = False
-    line.save(update_fields=["backordered"])
-    events.backorder_filled(order, line, actor)
-    fire(order, "ItemBackorderFilled", actor=actor, items=[line])
-    return line
+    return _undo_on_line(order, item, "backordered", actor)
 
 
 @action
 def order_drop_ship(order: Order | int, item: int | str, *, supplier: str, actor: str) -> OrderItem:
-    order = get_order(order, lock=True)
-    check_open(order)
-    line = get_item(order, item)
+    order, line = lock_line(order, item)
     supplier = (supplier or "").strip()
     if not supplier or len(supplier) > 100:
         raise InputError("supplier", "a drop-ship order needs a supplier name of at most 100 characters")
@@ -113,30 +122,18 @@ def order_drop_ship(order: Order | int, item: int | str, *, supplier: str, actor
         raise InputError("item", f"{line.sku} is already drop-shipped by {line.drop_ship_supplier}")
     if line.quantity_open == 0:
         raise InputError("item", f"{line.sku} has nothing open to drop-ship")
-    line.drop_ship_supplier = supplier
-    line.save(update_fields=["drop_ship_supplier"])
-    events.drop_ship_ordered(order, line, actor)
-    fire(order, "ItemDropShipOrdered", actor=actor, items=[line])
-    return line
+    events.drop_ship_ordered(order, line, supplier, actor)
+    return _set_on_line(order, line, "drop_ship_supplier", supplier, "ItemDropShipOrdered", actor)
 
 
 @action
 def cancel_drop_ship(order: Order | int, item: int | str, *, actor: str) -> OrderItem:
-    order = get_order(order, lock=True)
-    line = get_item(order, item)
-    if not line.drop_ship_supplier:
-        raise InputError("item", f"{line.sku} has no drop-ship order")
-    events.drop_ship_cancelled(order, line, line.drop_ship_supplier, actor)
-    line.drop_ship_supplier = ""
-    line.save(update_fields=["drop_ship_supplier"])
-    fire(order, "ItemDropShipCanceled", actor=actor, items=[line])
-    return line
+    return _undo_on_line(order, item, "drop_ship_supplier", actor)
 
 
 @action
 def return_item(order: Order | int, item: int | str, quantity: int, *, actor: str) -> OrderItem:
-    order = get_order(order, lock=True)
-    line = get_item(order, item)
+    order, line = lock_line(order, item, open_order=False)
     check_quantity(quantity)
     returnable = line.quantity_shipped - line.quantity_returned
     if quantity > returnable:

@@ -85,6 +85,14 @@ def get_item(order: Order, ref: int | str | OrderItem, items: list[OrderItem] | 
     return found[0]
 
 
+def lock_line(order: Order | int, item: int | str, *, open_order: bool = True) -> tuple[Order, OrderItem]:
+    """The order, locked until the action ends, and one of its lines; `open_order` refuses a cancelled order."""
+    order = get_order(order, lock=True)
+    if open_order:
+        check_open(order)
+    return order, get_item(order, item)
+
+
 def resolve_items(order: Order, refs: Iterable[int | str] | None) -> list[OrderItem] | None:
     if refs is None:
         return None

@@ -16,8 +16,8 @@ from ordermanager.orders.actions.common import (
     check_field_sizes,
     check_open,
     check_quantity,
-    get_item,
     get_order,
+    lock_line,
     refresh_shipping_status,
 )
 from ordermanager.orders.models import (
@@ -34,6 +34,11 @@ class NewItem:
     title: str = ""
     unit_price: Decimal = Decimal(0)
     channel_item_id: str = ""
+
+    def line_of(self, order: Order) -> OrderItem:
+        """The order's line for this item, not yet saved."""
+        fields = {"title": self.title, "unit_price": self.unit_price, "channel_item_id": self.channel_item_id}
+        return OrderItem(order=order, sku=self.sku.strip(), quantity=self.quantity, **fields)
 
 
 ORDER_FIELDS = frozenset(
@@ -91,17 +96,7 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
         raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
     order = Order.objects.create(cart=cart, **fields)
-    OrderItem.objects.bulk_create(
-        OrderItem(
-            order=order,
-            sku=i.sku.strip(),
-            title=i.title,
-            quantity=i.quantity,
-            unit_price=i.unit_price,
-            channel_item_id=i.channel_item_id,
-        )
-        for i in items
-    )
+    OrderItem.objects.bulk_create(i.line_of(order) for i in items)
     events.order_received(order, cart, len(items), actor)
     record_sales([(item.sku.strip(), item.quantity) for item in items], f"order {order.pk}")
     fire(order, "OrderImport", actor=actor)
@@ -113,14 +108,8 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
     order = get_order(order, lock=True)
     check_open(order)
     _check_new_item(item)
-    line = OrderItem.objects.create(
-        order=order,
-        sku=item.sku.strip(),
-        title=item.title,
-        quantity=item.quantity,
-        unit_price=item.unit_price,
-        channel_item_id=item.channel_item_id,
-    )
+    line = item.line_of(order)
+    line.save()
     events.item_added(order, line, actor)
     record_sales([(line.sku, line.quantity)], f"order {order.pk}")
     refresh_shipping_status(order, actor)
@@ -132,9 +121,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
 def change_item(
     order: Order | int, item: int | str, *, actor: str, quantity: int | None = None, title: str | None = None
 ) -> OrderItem:
-    order = get_order(order, lock=True)
-    check_open(order)
-    line = get_item(order, item)
+    order, line = lock_line(order, item)
     old_quantity = None
     if quantity is not None:
         check_quantity(quantity)

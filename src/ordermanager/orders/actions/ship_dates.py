@@ -49,6 +49,18 @@ def _date_items(items: Iterable[OrderItem], field: str, date: dt.date) -> None:
         setattr(item, field, date)
 
 
+def _date_order(order: Order, field: str, date: dt.date) -> None:
+    setattr(order, field, date)
+    order.save(update_fields=[field, "updated_at"])
+
+
+def _open_order_and_items(order: Order | int, refs: Iterable[int | str] | None) -> tuple[Order, list[OrderItem] | None]:
+    """The order, locked and not cancelled, and the items named (None: the whole order)."""
+    order = get_order(order, lock=True)
+    check_open(order)
+    return order, resolve_items(order, refs)
+
+
 def _live_items(order: Order) -> list[OrderItem]:
     """Items with something not cancelled: the ones a ship date concerns."""
     return [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
@@ -62,8 +74,7 @@ def apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem], 
         fire(order, "ItemSetActualShipDate", actor=actor, items=items)
     live = _live_items(order)
     if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
-        order.actual_ship_date = max(i.actual_ship_date for i in live)
-        order.save(update_fields=["actual_ship_date", "updated_at"])
+        _date_order(order, "actual_ship_date", max(i.actual_ship_date for i in live))
         events.actual_ship_date_set(order, order.actual_ship_date, actor, why="every item has one")
         fire(order, "OrderSetActualShipDate", actor=actor)
 
@@ -73,13 +84,10 @@ def set_expected_ship_date(
     order: Order | int, date: dt.date, *, actor: str, items: Iterable[int | str] | None = None
 ) -> Order:
     """Set the expected ship date of some items, or of the whole order when no items are given."""
-    order = get_order(order, lock=True)
-    check_open(order)
-    chosen = resolve_items(order, items)
+    order, chosen = _open_order_and_items(order, items)
     _date_items(chosen if chosen is not None else order.items.all(), "expected_ship_date", date)
     if chosen is None:
-        order.expected_ship_date = date
-        order.save(update_fields=["expected_ship_date", "updated_at"])
+        _date_order(order, "expected_ship_date", date)
         events.expected_ship_date_set(order, date, actor)
         fire(order, "OrderSetExpectedShipDate", actor=actor)
     else:
@@ -92,15 +100,12 @@ def set_expected_ship_date(
 def set_actual_ship_date(
     order: Order | int, date: dt.date, *, actor: str, items: Iterable[int | str] | None = None
 ) -> Order:
-    """Set the actual ship date of some items, or of the whole order when no items are given."""
-    order = get_order(order, lock=True)
-    check_open(order)
-    chosen = resolve_items(order, items)
+    """Set the actual ship date of some items, or of the whole order when no items are given (by hand)."""
+    order, chosen = _open_order_and_items(order, items)
     if chosen is None:
         targets = _live_items(order)
         _date_items(targets, "actual_ship_date", date)
-        order.actual_ship_date = date
-        order.save(update_fields=["actual_ship_date", "updated_at"])
+        _date_order(order, "actual_ship_date", date)
         events.actual_ship_date_set(order, date, actor)
         fire(order, "OrderSetActualShipDate", actor=actor, items=targets)
     else:
