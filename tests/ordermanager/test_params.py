@@ -13,8 +13,8 @@ from ordermanager.params.registry import GROUPS, PARAMETERS
 def test_each_parameter_has_a_group_a_type_a_default_and_a_description():
     for definition in PARAMETERS.values():
         assert definition.group in GROUPS
-        assert definition.kind in (bool, int, str)
-        assert isinstance(definition.default, definition.kind)
+        assert definition.value_type in (bool, int, str)
+        assert isinstance(definition.default, definition.value_type)
         assert definition.description
     assert PARAMETERS["UseStatusUpdates"].group == "Program"
     assert PARAMETERS["SynchQOH"].group == "Program"
