@@ -13,7 +13,7 @@ from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_ACCOUNT
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.statuses.models import EventRule
 from tests.ordermanager.web.conftest import log_in, make_user, screenshot
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ordermanager.carts import service as carts_actions
+from ordermanager.carts import actions as carts_actions
 from ordermanager.carts.models import CarrierMapping, Cart
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.params.models import CartParameter
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.models import EventRule, StatusLabel
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_load_default_status_events(manager_client: Client) -> None:
     response = manager_client.post("/maintenance/events/defaults/", follow=True)
     assert b"Default status events loaded: " in response.content
     assert EventRule.objects.get(event="OrderAddTrackingNumber").notify_cart
-    rules.set_event_rule("OrderApprove", order_label="Paid")
+    statuses.set_event_rule("OrderApprove", order_label="Paid")
     manager_client.post("/maintenance/events/defaults/", {"reset": "on"})
     assert EventRule.objects.get(event="OrderApprove").order_label.name == "Approved"
 
@@ -129,10 +129,10 @@ def test_load_default_status_events(manager_client: Client) -> None:
 
 def test_labels_are_added_renamed_and_deleted(manager_client: Client) -> None:
     manager_client.post("/maintenance/labels/add/", {"name": "Gift Wrapped"})
-    rules.set_event_rule("OrderPick", order_label="Gift Wrapped")
+    statuses.set_event_rule("OrderPick", order_label="Gift Wrapped")
     manager_client.post("/maintenance/labels/rename/", {"label": "Gift Wrapped", "new_name": "Wrapped"})
     assert EventRule.objects.get(event="OrderPick").order_label.name == "Wrapped"
-    rules.set_event_rule("OrderPick", order_label="")
+    statuses.set_event_rule("OrderPick", order_label="")
     page = manager_client.post("/maintenance/labels/delete/", {"label": "Wrapped"}, follow=True)
     assert b"Deleted status label &#x27;Wrapped&#x27;." in page.content
     assert not StatusLabel.objects.exists()
@@ -149,10 +149,10 @@ def test_labels_are_added_renamed_and_deleted(manager_client: Client) -> None:
     ],
 )
 def test_bad_label_input_is_shown_and_changes_nothing(manager_client: Client, url, post, message) -> None:
-    rules.add_label("Spare")
-    rules.add_label("Used")
-    rules.set_event_rule("OrderShip", order_label="Used")
-    rules.set_event_rule("OrderPick", item_label="Used")
+    statuses.add_label("Spare")
+    statuses.add_label("Used")
+    statuses.set_event_rule("OrderShip", order_label="Used")
+    statuses.set_event_rule("OrderPick", item_label="Used")
 
     response = manager_client.post(f"/maintenance/labels/{url}", post)
 

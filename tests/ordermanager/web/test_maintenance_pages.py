@@ -7,7 +7,7 @@ from django.test import Client
 
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.web.wizard import actions as wizard_actions
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def seeded(status_updates: None, ca_cart: Cart, generic_cart: Cart) -> Cart:
     for n in range(5):
         map_carrier(ca_cart, f"Carrier{n}", "Ground", "UPS", "Ground")
     for n in range(10):
-        rules.add_label(f"Spare {n}")
+        statuses.add_label(f"Spare {n}")
     wizard_actions.save_store_details("Acme Widgets", "shop@example.com", "")
     wizard_actions.choose_cart(ca_cart)
     for step in ("status", "events", "cart", "carriers"):

@@ -9,12 +9,12 @@ from django.test import Client
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
-from ordermanager.carts import service as carts_actions
+from ordermanager.carts import actions as carts_actions
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_ACCOUNT
 from ordermanager.errors import InputError
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.statuses.models import EventRule
 from ordermanager.web.models import ImportRun, SetupWizard
 from ordermanager.web.wizard import actions as wizard_actions

@@ -1,4 +1,4 @@
-"""The shopping cart form: which fields each cart type shows, and the posted form as the carts service's fields.
+"""The shopping cart form: which fields each cart type shows, and the posted form as the carts actions' fields.
 
 Secrets are write-only: the form never carries a stored secret back to the browser, it shows the mask; an
 empty secret field keeps the stored value.
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from ordermanager.carts import service as carts_actions
+from ordermanager.carts import actions as carts_actions
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CHANNELADVISOR, GENERIC
 from ordermanager.crypto import mask
@@ -22,7 +22,7 @@ from ordermanager.errors import InputError
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, number, check, secret or multi (a list of choices)
+    widget: str = "text"  # text, number, check, secret or multi (a list of choices)
     help: str = ""
 
 
@@ -71,7 +71,7 @@ def stored_values(cart: Cart) -> dict[str, Any]:
         typed = getattr(cart, settings)
         for _, fields in SECTIONS[cart.cart_type]:
             for f in fields:
-                if f.kind == "secret":
+                if f.widget == "secret":
                     masked[f.name] = mask(getattr(typed, f.name))
                 else:
                     values[f.name] = getattr(typed, f.name)
@@ -87,11 +87,11 @@ def posted_values(post: QueryDict, masked: dict[str, str]) -> dict[str, Any]:
     """What the merchant typed, to show again beside a refusal (never a secret: those fields come back empty)."""
     values: dict[str, Any] = {"masked": masked}
     for f in (*GENERAL, *CHANNELADVISOR_FIELDS, *DOWNLOAD_FIELDS, *GENERIC_FIELDS):
-        if f.kind == "check":
+        if f.widget == "check":
             values[f.name] = post.get(f.name) == "on"
-        elif f.kind == "multi":
+        elif f.widget == "multi":
             values[f.name] = post.getlist(f.name)
-        elif f.kind != "secret":
+        elif f.widget != "secret":
             values[f.name] = post.get(f.name, "")
     return values
 
@@ -103,11 +103,11 @@ def posted_fields(post: QueryDict, cart_type: str) -> dict[str, Any]:
         for f in section:
             if f.name == "store_name":
                 continue
-            if f.kind == "check":
+            if f.widget == "check":
                 fields[f.name] = post.get(f.name) == "on"
-            elif f.kind == "multi":
+            elif f.widget == "multi":
                 fields[f.name] = post.getlist(f.name)
-            elif f.kind == "secret":
+            elif f.widget == "secret":
                 fields[f.name] = post.get(f.name, "").strip() or None
             else:
                 fields[f.name] = post.get(f.name, "").strip()

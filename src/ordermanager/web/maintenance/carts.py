@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ordermanager.carts import service as carts_actions
+from ordermanager.carts import actions as carts_actions
 from ordermanager.carts.connectors.registry import test_cart_settings
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES

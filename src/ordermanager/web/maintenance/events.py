@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ordermanager.errors import InputError
-from ordermanager.statuses import rules as rules_actions
+from ordermanager.statuses import actions as statuses_actions
 from ordermanager.statuses.catalogue import EVENTS, StatusEvent, get_event
 from ordermanager.statuses.models import EventRule, StatusLabel
 from ordermanager.web.forms import attempt
@@ -19,7 +19,9 @@ from ordermanager.web.permissions import MANAGE_SETTINGS, requires
 
 def tracking_carts() -> list[str]:
     """The carts ChannelAdvisor's tracking rule applies to: they take status updates only with tracking."""
-    return sorted(c.store_name for c in rules_actions.carts_that_take_updates() if c.needs_tracking_for_status_updates)
+    return sorted(
+        c.store_name for c in statuses_actions.carts_that_take_updates() if c.needs_tracking_for_status_updates
+    )
 
 
 def grid_rows(event_ids: list[str] | None = None) -> list[dict[str, Any]]:
@@ -33,7 +35,7 @@ def grid_context(event_ids: list[str] | None = None) -> dict[str, Any]:
         "rows": grid_rows(event_ids),
         "labels": list(StatusLabel.objects.values_list("name", flat=True)),
         "tracking_carts": tracking_carts(),
-        "tracking_event": rules_actions.TRACKING_EVENT,
+        "tracking_event": statuses_actions.TRACKING_EVENT,
     }
 
 
@@ -55,7 +57,7 @@ def event_rule_save(request: HttpRequest, event_id: str) -> HttpResponse:
     except InputError as error:
         raise Http404(error.message) from None
     outcome = attempt(
-        lambda: rules_actions.set_event_rule(
+        lambda: statuses_actions.set_event_rule(
             event.id,
             item_label=_posted_label(request, "item_label"),
             order_label=_posted_label(request, "order_label"),
@@ -84,6 +86,6 @@ def event_rule_save(request: HttpRequest, event_id: str) -> HttpResponse:
 @require_POST
 @requires(MANAGE_SETTINGS)
 def load_defaults(request: HttpRequest) -> HttpResponse:
-    loaded = rules_actions.load_default_status_events(reset=request.POST.get("reset") == "on")
+    loaded = statuses_actions.load_default_status_events(reset=request.POST.get("reset") == "on")
     messages.success(request, loaded.summary)
     return redirect("web:maintenance_events")

@@ -1,4 +1,4 @@
-"""List Maintenance: the status labels, added, renamed and deleted through the status rules' actions."""
+"""List Maintenance: the status labels, added, renamed and deleted through the statuses actions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ordermanager.statuses import rules as rules_actions
+from ordermanager.statuses import actions as statuses_actions
 from ordermanager.statuses.models import StatusLabel
 from ordermanager.web.forms import Outcome, attempt
 from ordermanager.web.permissions import MANAGE_SETTINGS, requires
@@ -50,7 +50,7 @@ def label_add(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "")
     return _act(
         request,
-        lambda: rules_actions.add_label(name),
+        lambda: statuses_actions.add_label(name),
         lambda label: f"Added status label {label.name!r}.",
         add_value=name,
         row_label="",
@@ -63,7 +63,7 @@ def label_rename(request: HttpRequest) -> HttpResponse:
     old, new = request.POST.get("label", ""), request.POST.get("new_name", "")
     return _act(
         request,
-        lambda: rules_actions.rename_label(old, new),
+        lambda: statuses_actions.rename_label(old, new),
         lambda label: f"Renamed {old!r} to {label.name!r}; its rules, orders and items follow.",
         row_label=old,
         rename_value=new,
@@ -75,5 +75,8 @@ def label_rename(request: HttpRequest) -> HttpResponse:
 def label_delete(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("label", "")
     return _act(
-        request, lambda: rules_actions.delete_label(name), lambda _: f"Deleted status label {name!r}.", row_label=name
+        request,
+        lambda: statuses_actions.delete_label(name),
+        lambda _: f"Deleted status label {name!r}.",
+        row_label=name,
     )

@@ -1,4 +1,4 @@
-"""System Parameters: groups, search, typed editing and per-cart overrides, through the params service."""
+"""System Parameters: groups, search, typed editing and per-cart overrides, through the params actions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.params.registry import GROUPS, PARAMETERS, Parameter, get_definition
 from ordermanager.web.forms import Outcome, attempt
 from ordermanager.web.permissions import MANAGE_SETTINGS, requires
@@ -34,7 +34,7 @@ def _chosen_cart(request: HttpRequest, source: Any) -> tuple[Cart | None, str]:
 def _row(definition: Parameter, value: Any, overridden: bool, cart: Cart | None, **extra: Any) -> dict[str, Any]:
     return {
         "p": definition,
-        "kind": definition.kind.__name__,
+        "type": definition.value_type.__name__,
         "value": definition.render(value),
         "overridden": overridden,
         "cart": cart,

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ordermanager.errors import InputError
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.params.registry import PARAMETERS
+from ordermanager.statuses.actions import TRACKING_EVENT
 from ordermanager.statuses.models import EventRule
-from ordermanager.statuses.rules import TRACKING_EVENT
 from ordermanager.web.forms import Outcome, attempt
 from ordermanager.web.maintenance.events import grid_context
 from ordermanager.web.models import SetupWizard

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CHANNELADVISOR
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params_actions
+from ordermanager.params import actions as params_actions
 from ordermanager.statuses.models import EventRule
 from ordermanager.web.forms import attempt
 from ordermanager.web.maintenance import cart_form
@@ -134,7 +134,7 @@ def step_done(request: HttpRequest, wizard: SetupWizard) -> HttpResponse:
 @requires(MANAGE_SETTINGS)
 def use_defaults(request: HttpRequest) -> HttpResponse:
     """Page 2's "Load recommended defaults": the grid's defaults, then back to the page."""
-    from ordermanager.statuses import rules as rules_actions
+    from ordermanager.statuses import actions as statuses_actions
 
-    messages.success(request, rules_actions.load_default_status_events().summary)
+    messages.success(request, statuses_actions.load_default_status_events().summary)
     return redirect("web:setup_events")
