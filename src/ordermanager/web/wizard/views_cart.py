@@ -11,8 +11,9 @@ from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CHANNELADVISOR
 from ordermanager.orders.models import Order
 from ordermanager.params import actions as params_actions
+from ordermanager.statuses import actions as statuses_actions
 from ordermanager.statuses.models import EventRule
-from ordermanager.web.forms import attempt
+from ordermanager.web.forms import Outcome, attempt
 from ordermanager.web.maintenance import cart_form
 from ordermanager.web.maintenance.carriers import carriers_context, map_from_post, unmap_from_post
 from ordermanager.web.maintenance.carts import form_context, run_settings_test, save_cart
@@ -23,8 +24,9 @@ from ordermanager.web.wizard import importer
 from ordermanager.web.wizard.views import render_step, wizard_step
 
 
-def _cart_page(request: HttpRequest, wizard: SetupWizard, **extra: object) -> HttpResponse:
-    outcome = extra.pop("outcome", None)
+def _cart_page(
+    request: HttpRequest, wizard: SetupWizard, outcome: Outcome | None = None, **extra: object
+) -> HttpResponse:
     if "sections" not in extra:
         values = (
             cart_form.stored_values(wizard.cart)
@@ -34,7 +36,7 @@ def _cart_page(request: HttpRequest, wizard: SetupWizard, **extra: object) -> Ht
         extra.update(form_context(CHANNELADVISOR.key, values, {}))
     existing = Cart.objects.filter(cart_type=CHANNELADVISOR.key).exclude(pk=wizard.cart_id or 0)
     context = {"cart": wizard.cart, "existing": list(existing.values_list("pk", "store_name")), **extra}
-    return render_step(request, wizard, "cart", context, outcome)  # type: ignore[arg-type]
+    return render_step(request, wizard, "cart", context, outcome)
 
 
 @wizard_step("cart")
@@ -134,7 +136,5 @@ def step_done(request: HttpRequest, wizard: SetupWizard) -> HttpResponse:
 @requires(MANAGE_SETTINGS)
 def use_defaults(request: HttpRequest) -> HttpResponse:
     """Page 2's "Load recommended defaults": the grid's defaults, then back to the page."""
-    from ordermanager.statuses import actions as statuses_actions
-
     messages.success(request, statuses_actions.load_default_status_events().summary)
     return redirect("web:setup_events")
