@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from ordermanager.web.permissions import MANAGE_SETTINGS, WORK_ORDERS, WORK_STACK
+from ordermanager.web.permissions import MANAGE_SETTINGS, MANAGE_USERS, WORK_ORDERS, WORK_STACK
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ TOP = [
 # The Maintenance menu (SEOM's): each screen adds its entry here.
 MAINTENANCE = [
     Entry("Stack viewer", "web:stack", WORK_STACK, "Records waiting for the carts, problems and retries."),
+    Entry("Users", "web:maintenance_users", MANAGE_USERS, "Who may log in, as Operator or Manager."),
 ]
 
 

@@ -170,3 +170,23 @@ def test_a_problem_record_shows_its_fix_and_retry_sends_it(
     assert len(ca.calls(route="ship")) == 1
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
+
+
+def test_a_manager_adds_an_operator(page: Page, live_server, shop: dict) -> None:
+    make_user("max", "Manager")
+    log_in(page, live_server.url, "max")
+    page.locator("summary", has_text="Maintenance").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Users").click()
+    form = page.locator("#add-user")
+    form.get_by_label("User name").fill("otto")
+    form.get_by_label("Password").fill("short")
+    form.get_by_label("Again").fill("short")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.locator("#add-user .field-error")).to_contain_text("too short")
+    form = page.locator("#add-user")
+    expect(form.get_by_label("User name")).to_have_value("otto")
+    form.get_by_label("Password").fill("a long enough pass phrase")
+    form.get_by_label("Again").fill("a long enough pass phrase")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status")).to_contain_text("User otto added as Operator.")
+    screenshot(page, "users")
