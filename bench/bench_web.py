@@ -33,9 +33,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from ordermanager.carts import service as carts  # noqa: E402
+from ordermanager.carts import actions as carts  # noqa: E402
 from ordermanager.orders.models import Order, OrderItem, Shipment, TrackingNumber  # noqa: E402
-from ordermanager.statuses.rules import load_default_status_events  # noqa: E402
+from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 TARGET_MS = 300.0
 LABELS = ["Order Received", "Approved", "Picking", "Tracking Received", "Order Shipped", "On Hold"]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.connectors.base import ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.diagnosis import Level, diagnose_cart_updates
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack import actions as stack_actions
 from ordermanager.stack import leases
-from ordermanager.statuses.rules import TRACKING_EVENT, load_default_status_events, set_event_rule
+from ordermanager.statuses.actions import TRACKING_EVENT, load_default_status_events, set_event_rule
 from tests.conftest import ACTOR, new_order
 from tests.ordermanager.web.conftest import fail_records
 

@@ -15,9 +15,9 @@ from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
-from ordermanager.statuses.rules import load_default_status_events
+from ordermanager.statuses.actions import load_default_status_events
 from tests.conftest import make_sandbox_cart, sandbox_order
 from tests.ordermanager.test_stack import drain
 from tests.ordermanager.web.conftest import log_in, make_user, screenshot
