@@ -140,7 +140,6 @@ class MalformedOrder:
     channel_order_id: str  # the cart's order ID, or a stand-in when the order came without one
     reason: str
     raw: dict[str, Any]
-    fingerprint: str  # changes when the order changes at the cart
 
 
 @dataclass(frozen=True)

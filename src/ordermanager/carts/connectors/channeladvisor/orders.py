@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
 from ordermanager.carts.connectors.base import MalformedOrder, RemoteFulfillment, RemoteItem, RemoteOrder, ShipmentLine
 from ordermanager.carts.connectors.channeladvisor import answers
+from ordermanager.carts.import_problems import fingerprint
 from ordermanager.orders.models import CheckoutStatus, PaymentStatus, ShippingStatus
 
 # Order fields copied as they are: our name ← ChannelAdvisor's name.
@@ -47,11 +46,6 @@ def _name(raw: dict[str, Any], prefix: str) -> str:
     return " ".join(_text(raw, f"{prefix}{part}") for part in ("FirstName", "LastName")).strip()
 
 
-def fingerprint(raw: dict[str, Any]) -> str:
-    """Changes whenever the order changes at the cart: a quarantined order is tried again then."""
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def order_key(raw: dict[str, Any]) -> str:
     """The cart's order ID, or a stand-in for an order that came without one."""
     value = raw.get("ID")
@@ -77,7 +71,7 @@ def read_order(raw: dict[str, Any]) -> RemoteOrder | MalformedOrder:
     try:
         shape = answers.check(answers.Order, raw)
     except answers.BadAnswer as error:
-        return MalformedOrder(order_key(raw), str(error), raw, fingerprint(raw))
+        return MalformedOrder(order_key(raw), str(error), raw)
     return to_remote_order(shape, raw)
 
 
