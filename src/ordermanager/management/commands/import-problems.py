@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.management.base import CommandError
+
 from ordermanager.carts import import_problems
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.models import Cart, ImportProblem
@@ -60,7 +62,7 @@ class Command(ProductCommand):
             raise InputError("id", "name the problems to retry, or give --all")
         chosen = import_problems.request_retry([parse_int("id", v) for v in id] if id else None)
         self.stdout.write(f"{len(chosen)} import problem(s) will be tried again.")
-        failed = False
+        failed, still = False, 0
         for cart in Cart.objects.filter(pk__in={p.cart_id for p in chosen}, active=True):
             try:
                 summary = import_orders(cart, actor=self.actor)
@@ -72,7 +74,10 @@ class Command(ProductCommand):
             self.stdout.write(f"{cart.store_name}: {summary.imported} imported; {left} import problem(s) left.")
             for line in summary.refused:
                 self.stderr.write(f"  {line}")
+            still += len(summary.refused)
         if failed:
             raise InputError(
                 "cart", "the import could not reach the cart; the problems stay marked for the next import"
             )
+        if still:
+            raise CommandError(f"{still} order(s) still cannot be imported; see above", returncode=1)

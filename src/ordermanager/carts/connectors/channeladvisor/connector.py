@@ -44,7 +44,6 @@ def cart_limits(cart: Cart) -> Limits:
     """The bounds on every call to this cart, from its parameters (ChannelAdvisor group, overridable per cart)."""
     return Limits(
         deadline_seconds=params.get("CartCallDeadlineSeconds", cart=cart),
-        read_seconds=min(30, params.get("CartCallDeadlineSeconds", cart=cart)),
         max_answer_bytes=params.get("CartMaxAnswerMegabytes", cart=cart) * 1024 * 1024,
         max_pages=params.get("CartMaxPagesPerRun", cart=cart),
         max_retry_after_seconds=params.get("CartMaxRetryAfterSeconds", cart=cart),

@@ -67,10 +67,18 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout))
+        try:
+            return self._inner.read(max_bytes, _bounded(timeout))
+        except httpcore.ReadTimeout:
+            _bounded(None)  # raises DeadlineExceeded if the deadline, not the read timeout, ran out
+            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout))
+        try:
+            self._inner.write(buffer, _bounded(timeout))
+        except httpcore.WriteTimeout:
+            _bounded(None)
+            raise
 
     def close(self) -> None:
         self._inner.close()
