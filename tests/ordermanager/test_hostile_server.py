@@ -7,6 +7,9 @@ never leaves the cart's own scheme, host and port.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -24,7 +27,7 @@ from ordermanager.stack.models import StackRecord
 from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer
 
 pytestmark = pytest.mark.django_db
-DEADLINE = 3  # CartCallDeadlineSeconds in these tests: every fault must end well within a few of these
+DEADLINE = 2  # CartCallDeadlineSeconds in these tests: every fault must end well within a few of these
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def cart(hostile: HostileServer) -> Cart:
         api_base_url=hostile.url,
     )
     params.set_parameter("CartCallDeadlineSeconds", str(DEADLINE), cart=cart)
-    params.set_parameter("CartMaxPagesPerRun", "50", cart=cart)
+    params.set_parameter("CartMaxPagesPerRun", "20", cart=cart)
     return cart
 
 
@@ -97,9 +100,9 @@ FAULTS = [
     ("nextlink_number", "GET", "is unusable: @odata.nextLink: Input should be a valid string (got 42)"),
     ("redirect_302", "GET", "answered 302 to GET "),
     ("redirect_301_body", "GET", "answered 301 to GET "),
-    ("endless", "GET", "kept offering next pages after 50 pages this run"),
-    ("huge", "GET", "was refused unread: it passed 20,971,520 bytes, over the 20,971,520-byte limit"),
-    ("huge_declared", "GET", "was refused unread: it announces 157,286,400 bytes"),
+    ("endless", "GET", "kept offering next pages after 20 pages this run"),
+    ("huge", "GET", "was cut off: it was still coming after 20,971,520 bytes; answers are limited to 20,971,520 bytes"),
+    ("huge_declared", "GET", "was cut off: it announces 157,286,400 bytes"),
     ("drip", "GET", f"did not finish answering GET {{url}}/v1/Profiles within the call's {DEADLINE} s deadline"),
     ("drip_headers", "GET", f"within the call's {DEADLINE} s deadline"),
     ("retry_after_huge", "GET", "answered 429 to GET /v1/Profiles: Too many requests"),
@@ -318,3 +321,32 @@ def test_import_problems_are_listed_in_stack_status_and_metrics(cart, hostile, c
     assert 'ordermanager_import_problems{cart="Hostile"} 1' in client.get("/metrics").content.decode()
     # secrets never kept: no key that looks like a credential survives in the raw order
     assert "leaked" not in str(ImportProblem.objects.values_list("raw", flat=True))
+
+
+def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, hostile):
+    # the console command as the operator runs it, against the broken server
+    env = {**os.environ, "ORDERMANAGER_DATA": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+
+    def ordermanager(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "ordermanager", *args]
+        return subprocess.run(command, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+    ordermanager("migrate", "-v0")
+    secrets = '{"application_id": "app", "shared_secret": "secret", "refresh_token": "refresh"}'
+    added = ordermanager(
+        "carts", "add", "Hostile", "--type", "channeladvisor", "--account-id", "11111111-2222-3333-4444-555555555555",
+        "--profile-id", str(PROFILE_ID), "--api-base-url", hostile.url, "--secrets-file", "-", stdin=secrets,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    hostile.mode = "token_list"
+
+    tested = ordermanager("carts", "test", "Hostile")
+    imported = ordermanager("import_orders", "--cart", "Hostile")
+
+    assert tested.returncode == 2
+    assert "Traceback" not in tested.stderr
+    assert len(tested.stderr.strip().splitlines()) == 1
+    assert "is unusable: the answer is a JSON list, not an object" in tested.stderr
+    assert imported.returncode == 1
+    assert "Traceback" not in imported.stderr
+    assert "is unusable: the answer is a JSON list" in imported.stderr

@@ -190,9 +190,9 @@ class ChannelAdvisorClient:
         except TooLarge as error:
             raise CartError(
                 ErrorKind.AMBIGUOUS if method in WRITE_METHODS else ErrorKind.PERMANENT,
-                f"ChannelAdvisor's answer to {method} {redact(url)} was refused unread: {error}, over the "
-                f"{self.limits.max_answer_bytes:,}-byte limit",
-                fix_hint=ADDRESS_HINT,
+                f"ChannelAdvisor's answer to {method} {redact(url)} was cut off: {error}; answers are limited "
+                f"to {self.limits.max_answer_bytes:,} bytes",
+                fix_hint="raise CartMaxAnswerMegabytes if such answers are expected; otherwise " + ADDRESS_HINT,
             ) from None
         except httpx.TransportError as error:
             if isinstance(error.__cause__, DeadlineExceeded):

@@ -124,7 +124,7 @@ def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise TooLarge(f"it passed {max_bytes:,} bytes")
+            raise TooLarge(f"it was still coming after {max_bytes:,} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
