@@ -30,6 +30,7 @@ API_FAULTS = {
     "value_string": (200, "application/json", b'{"value": "12345678"}'),
     "nextlink_number": (200, "application/json", b'{"value": [], "@odata.nextLink": 42}'),
 }
+GZIP_LIE = b"this is not gzip at all"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -103,6 +104,8 @@ class HostileServer:
             with self._lock:
                 self.exported.append(int(path.split("(")[1].split(")")[0]))
             return self._send(h, 204, b"")
+        if self.mode == "bad_gzip":
+            return self._send(h, 200, GZIP_LIE, headers={"Content-Encoding": "gzip"})
         if self.mode in API_FAULTS:
             status, kind, body = API_FAULTS[self.mode]
             return self._send(h, status, body, kind)

@@ -105,6 +105,7 @@ FAULTS = [
     ("huge_declared", "GET", "was cut off: it announces 157,286,400 bytes"),
     ("drip", "GET", f"did not finish answering GET {{url}}/v1/Profiles within the call's {DEADLINE} s deadline"),
     ("drip_headers", "GET", f"within the call's {DEADLINE} s deadline"),
+    ("bad_gzip", "GET", "could not be decoded: Error -3 while decompressing data"),
     ("retry_after_huge", "GET", "answered 429 to GET /v1/Profiles: Too many requests"),
     ("retry_after_inf", "GET", "answered 429 to GET /v1/Profiles: Too many requests"),
 ]
@@ -200,8 +201,10 @@ def _headers(values: dict[str, str]):
         ("http://localhost:{port}/v1/Profiles?page=2", "it leads to localhost:{port}"),
         ("http://127.0.0.1:{other}/v1/Profiles?page=2", "it leads to 127.0.0.1:{other}"),
         ("http://user:pw@127.0.0.1:{port}/v1/Profiles?page=2", "it carries user info"),
+        ("http://[::1/v1/Profiles?page=2", "it is not a valid address"),
+        ("http://127.0.0.1:port/v1/Profiles?page=2", "it is not a valid address"),
     ],
-    ids=["other-scheme", "other-host", "other-port", "userinfo"],
+    ids=["other-scheme", "other-host", "other-port", "userinfo", "broken-ipv6", "port-not-a-number"],
 )
 def test_a_next_link_away_from_the_cart_is_not_followed(cart, hostile, elsewhere, link, why):
     hostile.mode = "nextlink"

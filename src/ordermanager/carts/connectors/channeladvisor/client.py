@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -42,7 +43,10 @@ S = TypeVar("S", bound=BaseModel)
 
 def redact(url: str) -> str:
     """A URL fit for logs and the timeline: no user info, and any access_token in it masked."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: mask by pattern
+        return re.sub(r"(?i)(access_token=)[^&#]*", r"\1****", re.sub(r"//[^/?#]*@", "//", url))
     query = [
         (k, "****" if k.lower() == "access_token" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
@@ -202,6 +206,12 @@ class ChannelAdvisorClient:
                     f"{self.limits.deadline_seconds:g} s deadline",
                 ) from None
             raise transport_error(error, method, urlsplit(url).netloc or self.base_url, "ChannelAdvisor") from None
+        except httpx.DecodingError as error:  # e.g. a body that claims gzip and is not
+            raise CartError(
+                ErrorKind.AMBIGUOUS if method in WRITE_METHODS else ErrorKind.TRANSIENT,
+                f"ChannelAdvisor's answer to {method} {redact(url)} could not be decoded: {error}",
+                fix_hint=ADDRESS_HINT,
+            ) from None
         return Answer(method, url, response.status_code, response.headers, body)
 
     @staticmethod

@@ -141,7 +141,11 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 def foreign_link(url: str, base_url: str) -> str | None:
     """Why the bearer token must not travel to `url`, or None when it is the cart's own address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return "it is not a valid address"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         return "it carries user info"
     mine, theirs = origin(base_url), origin(url)
