@@ -16,13 +16,13 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import CommandError, call_command
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.connectors.channeladvisor.connector import ChannelAdvisorConnector
 from ordermanager.carts.connectors.channeladvisor.wire import foreign_link
 from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord
 from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer
 

@@ -7,16 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.controller import Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
-from ordermanager.statuses.rules import load_default_status_events
+from ordermanager.statuses.actions import load_default_status_events
 from tests.conftest import ACTOR
 from tests.ordermanager.hostile import PROFILE_ID, HostileServer
 from tests.ordermanager.test_hostile_server import good_order

@@ -1,8 +1,9 @@
 """Import problems: orders a cart offered that could not be imported, set aside so the others go on.
 
-The only door to ImportProblem rows. An order is set aside with the reason and the order as the cart
-sent it (secrets removed). It is tried again when it changes at the cart or when the operator asks, and
-its problem is deleted once it imports.
+What is read about them; they change only through carts.actions (set_aside, resolve_import_problem,
+retry_import_problems). An order is set aside with the reason and the order as the cart sent it (secrets
+removed). It is tried again when it changes at the cart or when the operator asks, and its problem is
+deleted once it imports.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F
-from django.utils import timezone
+from django.db.models import Count
 
 from ordermanager.carts.models import Cart, ImportProblem
 
@@ -40,42 +39,6 @@ def waiting(cart: Cart) -> dict[str, str]:
     (empty when the operator asked for a retry)."""
     rows = ImportProblem.objects.filter(cart=cart).values_list("channel_order_id", "fingerprint", "retry_requested")
     return {key: "" if retry else print_ for key, print_, retry in rows}
-
-
-@transaction.atomic
-def set_aside(cart: Cart, channel_order_id: str, reason: str, raw: dict[str, Any], fingerprint: str) -> ImportProblem:
-    problem, created = ImportProblem.objects.select_for_update().get_or_create(
-        cart=cart,
-        channel_order_id=channel_order_id[:80],
-        defaults={"reason": reason, "raw": scrub(raw), "fingerprint": fingerprint},
-    )
-    if not created:
-        problem.reason, problem.raw, problem.fingerprint = reason, scrub(raw), fingerprint
-        problem.attempts = F("attempts") + 1
-        problem.retry_requested = False
-        problem.save()
-        problem.refresh_from_db()
-    return problem
-
-
-@transaction.atomic
-def resolve(cart: Cart, channel_order_id: str) -> bool:
-    """The order imported: its problem, if it had one, is gone."""
-    deleted, _ = ImportProblem.objects.filter(cart=cart, channel_order_id=channel_order_id).delete()
-    return bool(deleted)
-
-
-@transaction.atomic
-def request_retry(ids: list[int] | None = None) -> list[ImportProblem]:
-    """Try these problems (or all) again at the next import, even if the orders did not change."""
-    problems = ImportProblem.objects.select_related("cart")
-    if ids is not None:
-        problems = problems.filter(pk__in=ids)
-    chosen = list(problems)
-    ImportProblem.objects.filter(pk__in=[p.pk for p in chosen]).update(
-        retry_requested=True, last_seen_at=timezone.now()
-    )
-    return chosen
 
 
 def counts_by_cart() -> dict[str, int]:

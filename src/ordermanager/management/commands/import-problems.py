@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from ordermanager.carts import import_problems
+from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.errors import InputError
@@ -60,7 +60,7 @@ class Command(ProductCommand):
     def do_retry(self, id: list[str], all: bool, **_: Any) -> None:
         if not id and not all:
             raise InputError("id", "name the problems to retry, or give --all")
-        chosen = import_problems.request_retry([parse_int("id", v) for v in id] if id else None)
+        chosen = cart_actions.retry_import_problems([parse_int("id", v) for v in id] if id else None)
         self.stdout.write(f"{len(chosen)} import problem(s) will be tried again.")
         failed, still = False, 0
         for cart in Cart.objects.filter(pk__in={p.cart_id for p in chosen}, active=True):

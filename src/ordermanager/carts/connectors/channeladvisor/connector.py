@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
+from ordermanager.action_reads import once_per_action
 from ordermanager.carts.connectors.base import (
     CartError,
     Connector,
@@ -24,7 +25,7 @@ from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorCl
 from ordermanager.carts.connectors.channeladvisor.wire import Limits
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
 from ordermanager.carts.types import CHANNELADVISOR
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.limits import AccountGate, account_gate
 
 EXPAND = "Items,Fulfillments($expand=Items)"
@@ -61,13 +62,15 @@ class ChannelAdvisorConnector(Connector):
         self.cart = cart
         self.account: ChannelAdvisorAccount = cart.channeladvisor
         check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
+        with once_per_action():  # the cart's parameters in two queries
+            limits, gate = cart_limits(cart), gate or account_gate(cart)
         self.client = ChannelAdvisorClient(
             self.account.api_base_url,
             self.account.application_id,
             self.account.shared_secret,
             self.account.refresh_token,
-            limits=cart_limits(cart),
-            gate=gate or account_gate(cart),
+            limits=limits,
+            gate=gate,
         )
         # A connector lives for one import run or one Test Settings: their pages count against one budget.
         self.run_pages = self.client.budget()
