@@ -13,6 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from ordermanager.carts import actions as carts
+from ordermanager.carts.models import Cart
+from ordermanager.params import actions as params
+
 TOKEN = "hostile-access-token"
 PROFILE_ID = 12345678
 MB = 1024 * 1024
@@ -31,6 +35,22 @@ API_FAULTS = {
     "nextlink_number": (200, "application/json", b'{"value": [], "@odata.nextLink": 42}'),
 }
 GZIP_LIE = b"this is not gzip at all"
+
+
+def add_hostile_cart(server: HostileServer, deadline_seconds: int) -> Cart:
+    """A ChannelAdvisor cart whose API address is the hostile server, with a short call deadline."""
+    cart = carts.add_cart(
+        "Hostile",
+        "channeladvisor",
+        account_id="11111111-2222-3333-4444-555555555555",
+        profile_id=PROFILE_ID,
+        application_id="app",
+        shared_secret="secret",
+        refresh_token="refresh",
+        api_base_url=server.url,
+    )
+    params.set_parameter("CartCallDeadlineSeconds", str(deadline_seconds), cart=cart)
+    return cart
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import CommandError, call_command
 
-from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.connectors.channeladvisor.connector import ChannelAdvisorConnector
 from ordermanager.carts.connectors.channeladvisor.wire import foreign_link
@@ -24,7 +23,7 @@ from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.orders.models import Order
 from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord
-from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer
+from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer, add_hostile_cart
 
 pytestmark = pytest.mark.django_db
 DEADLINE = 2  # CartCallDeadlineSeconds in these tests: every fault must end well within a few of these
@@ -45,17 +44,7 @@ def elsewhere() -> Iterator[HostileServer]:
 
 @pytest.fixture
 def cart(hostile: HostileServer) -> Cart:
-    cart = carts.add_cart(
-        "Hostile",
-        "channeladvisor",
-        account_id="11111111-2222-3333-4444-555555555555",
-        profile_id=PROFILE_ID,
-        application_id="app",
-        shared_secret="secret",
-        refresh_token="refresh",
-        api_base_url=hostile.url,
-    )
-    params.set_parameter("CartCallDeadlineSeconds", str(DEADLINE), cart=cart)
+    cart = add_hostile_cart(hostile, DEADLINE)
     params.set_parameter("CartMaxPagesPerRun", "20", cart=cart)
     return cart
 

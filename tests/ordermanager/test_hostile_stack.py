@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from ordermanager.carts import actions as carts
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
@@ -18,7 +17,7 @@ from ordermanager.stack.controller import Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 from ordermanager.statuses.actions import load_default_status_events
 from tests.conftest import ACTOR
-from tests.ordermanager.hostile import PROFILE_ID, HostileServer
+from tests.ordermanager.hostile import HostileServer, add_hostile_cart
 from tests.ordermanager.test_hostile_server import good_order
 
 FAST = {"poll_seconds": 0.02, "retry_base_seconds": 0.05, "imports": False, "handle_signals": False}
@@ -34,18 +33,8 @@ def hostile() -> Iterator[HostileServer]:
 def cart(transactional_db: None, hostile: HostileServer) -> Cart:
     params.set_parameter("UseStatusUpdates", "True")
     load_default_status_events()
-    cart = carts.add_cart(
-        "Hostile",
-        "channeladvisor",
-        account_id="11111111-2222-3333-4444-555555555555",
-        profile_id=PROFILE_ID,
-        application_id="app",
-        shared_secret="secret",
-        refresh_token="refresh",
-        api_base_url=hostile.url,
-    )
+    cart = add_hostile_cart(hostile, deadline_seconds=2)
     map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
-    params.set_parameter("CartCallDeadlineSeconds", "2", cart=cart)
     return cart
 
 
