@@ -7,9 +7,13 @@ token went.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,24 +77,37 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     hostile: HostileServer
 
+    def get_request(self) -> tuple[Any, Any]:
+        try:
+            return super().get_request()
+        except ssl.SSLError as error:  # over TLS: a client that spoke plain HTTP to us
+            self.hostile.failed_handshakes.append(str(error))
+            raise
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hangs up on a 150 MB answer is the point of the test
 
 
 class HostileServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls` is (certificate, key) to answer over https."""
         self.mode = "normal"
         self.next_link = ""  # for mode "nextlink": where page 1 points
         self.orders: list[dict[str, Any]] = []
         self.exported: list[int] = []
         self.requests: list[dict[str, str]] = []
+        self.failed_handshakes: list[str] = []
         self.bytes_sent = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.hostile = self
         self.port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> HostileServer:
@@ -217,3 +234,33 @@ class HostileServer:
 
     def _drip_headers(self, h: _Handler, path: str) -> None:
         self._drip(h, path, headers_too=True)
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own authority (trust it with SSL_CERT_FILE), and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "hostile.pem", folder / "hostile.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path

@@ -23,7 +23,7 @@ from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.orders.models import Order
 from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord
-from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer, add_hostile_cart
+from tests.ordermanager.hostile import MB, PROFILE_ID, HostileServer, add_hostile_cart, self_signed_certificate
 
 pytestmark = pytest.mark.django_db
 DEADLINE = 2  # CartCallDeadlineSeconds in these tests: every fault must end well within a few of these
@@ -207,6 +207,25 @@ def test_a_next_link_away_from_the_cart_is_not_followed(cart, hostile, elsewhere
     assert code == 2
     assert [r["path"] for r in hostile.requests] == ["/oauth2/token", "/v1/Profiles"]
     assert_token_stayed_home(hostile, elsewhere)
+
+
+def test_a_next_link_that_drops_https_for_http_is_not_followed(tmp_path, monkeypatch):
+    # given a cart at an https address whose first page links to the same host and port over plain http
+    certificate, key = self_signed_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    with HostileServer(tls=(certificate, key)) as secure:
+        add_hostile_cart(secure, DEADLINE)
+        secure.mode, secure.next_link = "nextlink", f"http://127.0.0.1:{secure.port}/v1/Profiles?page=2"
+
+        # when the operator tests the cart
+        message, code, _ = run_failing("carts", "test", "Hostile")
+
+    # then the link is refused: the token went only over TLS, and nothing spoke plain http to the server
+    assert f"next-page link http://127.0.0.1:{secure.port}/v1/Profiles?page=2" in message
+    assert "its scheme is http, not https" in message
+    assert code == 2
+    assert [r["path"] for r in secure.requests] == ["/oauth2/token", "/v1/Profiles"]
+    assert secure.failed_handshakes == []
 
 
 def test_a_downgrade_from_https_to_http_is_refused():
