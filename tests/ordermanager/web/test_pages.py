@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
@@ -175,3 +177,12 @@ def test_delete_records_with_failed_attempts_asks_first(
 def test_stack_commands_refuse_a_get(operator_client: Client, shop: dict) -> None:
     assert operator_client.get("/stack/retry-problems/").status_code == 405
     assert StackRecord.objects.filter(state=State.PROBLEM).count() == 5
+
+
+def test_home_shows_each_carts_last_import_and_the_orders_it_set_aside(operator_client: Client, shop: dict) -> None:
+    cart = shop["cart"]
+    assert "never imported" in operator_client.get("/").content.decode()
+    Cart.objects.filter(pk=cart.pk).update(last_import_at=timezone.now())  # as the importer records it
+    assert "every order imported" in operator_client.get("/").content.decode()
+    carts.set_aside_order(cart, "8000001", "an item has no SKU", {"ID": 8000001}, "f1")
+    assert "1 order(s) set aside" in operator_client.get("/").content.decode()
