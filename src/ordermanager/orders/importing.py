@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import CartError, Connector, RemoteOrder
+from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.timeline import Kind, record
-from ordermanager.stack.limits import AccountGate
 
 
 @dataclass

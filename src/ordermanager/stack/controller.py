@@ -21,12 +21,11 @@ from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
-from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.connectors.registry import AccountGate, connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.params import service as params
 from ordermanager.stack import actions, leases
 from ordermanager.stack.delivery import deliver
-from ordermanager.stack.limits import AccountGate
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")

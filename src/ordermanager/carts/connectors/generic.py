@@ -19,10 +19,10 @@ from ordermanager.carts.connectors.base import (
     check_readable,
     transport_error,
 )
+from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import GENERIC
 from ordermanager.orders.models import Order
-from ordermanager.stack.limits import AccountGate, account_gate
 
 OM_VERSION = "ordermanager-0.1"
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from ordermanager.carts.connectors.base import TIMEOUT, WRITE_METHODS, CartError, ErrorKind, Guard, transport_error
-from ordermanager.stack.limits import AccountGate
+from ordermanager.carts.connectors.pacing import AccountGate
 
 DENIED = "Authorization has been denied for this request."
 # Refresh this long before the token's stated expiry, so a request never leaves with a dying token.
