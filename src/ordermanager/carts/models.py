@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from ordermanager.carts.types import CART_TYPES, CartType
-from ordermanager.crypto import EncryptedTextField
+from ordermanager.crypto import EncryptedTextField, mask
 
 
 class Cart(models.Model):
@@ -25,7 +25,13 @@ class Cart(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every edit, so a running stack controller notices new settings and reconnects.
     updated_at = models.DateTimeField(auto_now=True)
-    last_import_at = models.DateTimeField(null=True, blank=True)
+    last_import_at = models.DateTimeField(null=True, blank=True)  # when the last import started (its schedule)
+    # The last import's result, for the operator: written by carts' record_import, never by save().
+    last_import_finished_at = models.DateTimeField(null=True, blank=True)
+    last_import_ok = models.BooleanField(null=True)  # None until an import has finished
+    last_import_downloaded = models.PositiveIntegerField(default=0)
+    last_import_imported = models.PositiveIntegerField(default=0)
+    last_import_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["store_name"]
@@ -45,6 +51,22 @@ class Cart(models.Model):
     @property
     def needs_tracking_for_status_updates(self) -> bool:
         return self.type.needs_tracking_for_status_updates
+
+    @property
+    def type_settings(self) -> ChannelAdvisorAccount | GenericCartSettings | None:
+        """The fields of the cart's type (its ChannelAdvisor account, its Generic script), if it has any."""
+        return getattr(self, self.type.settings) if self.type.settings else None
+
+    @property
+    def last_import(self) -> str:
+        """One line: when the last import finished, whether it worked, what it did or why it failed."""
+        if self.last_import_ok is None or self.last_import_finished_at is None:
+            return "never finished"
+        when = self.last_import_finished_at.strftime("%Y-%m-%d %H:%M:%S %Z")
+        counts = f"{self.last_import_downloaded} downloaded, {self.last_import_imported} imported"
+        if self.last_import_ok:
+            return f"ok at {when}: {counts}"
+        return f"FAILED at {when}: {counts}; {self.last_import_error}"
 
 
 class ChannelAdvisorAccount(models.Model):
@@ -69,6 +91,18 @@ class ChannelAdvisorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"ChannelAdvisor settings of {self.cart}"
+
+    def summary(self) -> str:
+        """The settings as `carts show` prints them, secrets masked."""
+        return (
+            f"Member Name: {self.member_name or '-'}\nAPI AccountID: {self.account_id}\n"
+            f"Account Profile ID: {self.profile_id}\nAPI base address: {self.api_base_url}\n"
+            f"Application ID: {mask(self.application_id)}\nShared Secret: {mask(self.shared_secret)}\n"
+            f"Refresh Token: {mask(self.refresh_token)}\n"
+            f"Download: checkout {', '.join(self.download_checkout_statuses)}; payment "
+            f"{', '.join(self.download_payment_statuses)}; shipping {', '.join(self.download_shipping_statuses)}; "
+            f"externally managed {'yes' if self.download_externally_managed else 'no'}"
+        )
 
 
 class CarrierMapping(models.Model):
@@ -125,3 +159,10 @@ class GenericCartSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Generic settings of {self.cart}"
+
+    def summary(self) -> str:
+        """The settings as `carts show` prints them, the password masked."""
+        return (
+            f"Script URL: {self.script_url}\nUser Name: {self.user_name or '-'}\n"
+            f"Password: {mask(self.password)}\nCode: {self.code or '-'}"
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils import timezone
 
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount, GenericCartSettings
 from ordermanager.carts.types import CART_TYPES, CHANNELADVISOR, GENERIC
@@ -211,3 +212,18 @@ def delete_cart(cart: Cart) -> None:
     if count:
         raise InputError("cart", f"{cart.store_name} has {count} order(s); untick Active instead of deleting it")
     cart.delete()
+
+
+def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
+    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
+
+    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
+    """
+    line = " ".join(error.split())
+    Cart.objects.filter(pk=cart.pk).update(
+        last_import_finished_at=timezone.now(),
+        last_import_ok=not line,
+        last_import_downloaded=downloaded,
+        last_import_imported=imported,
+        last_import_error=line[:500],
+    )

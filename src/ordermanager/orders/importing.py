@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from ordermanager.carts import service as carts
 from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import CartError, Connector, RemoteOrder
 from ordermanager.carts.connectors.pacing import AccountGate
@@ -119,6 +120,12 @@ def import_orders(
                     progress(number, summary.downloaded)
     finally:
         connector.close()
+    problems = summary.refused + summary.unacknowledged
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    # A failure that ends the import early is recorded by the caller that catches it.
+    carts.record_import(
+        cart, downloaded=summary.downloaded, imported=summary.imported, error=problems[0] + more if problems else ""
+    )
     return summary
 
 
