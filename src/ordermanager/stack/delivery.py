@@ -155,7 +155,8 @@ def _inventory_update(record: StackRecord, connector: Connector | None, guard: G
 
 
 def _email(record: StackRecord) -> str:
-    order = Order.objects.get(pk=record.order_id)
+    order = record.order  # read with the claim
+    assert order is not None
     numbers = order.processed_tracking_numbers()
     reference = order.marketplace_order_id or order.channel_order_id or str(order.pk)
     greeting = f"Hello {order.buyer_name}," if order.buyer_name else "Hello,"

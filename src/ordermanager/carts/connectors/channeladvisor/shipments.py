@@ -35,6 +35,8 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
     lines = Prefetch("lines", queryset=ShipmentItem.objects.select_related("order_item"))
     shipments = list(order.shipments.prefetch_related(lines, "tracking_numbers").order_by("id"))
     whole = _is_whole_order(order, shipments)
+    # Looked up once per shipping method, not once per package: an order's packages mostly share one.
+    methods: dict[tuple[str, str], tuple[str, str] | None] = {}
     requests = []
     for shipment in shipments:
         if shipment.delivered_to_cart_at is not None:
@@ -42,7 +44,10 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
         numbers = [t.number for t in shipment.tracking_numbers.all() if t.processed]
         if not numbers:
             continue
-        codes = cart_codes(cart, shipment.carrier, shipment.shipping_class)
+        method = (shipment.carrier.lower(), shipment.shipping_class.lower())
+        if method not in methods:
+            methods[method] = cart_codes(cart, shipment.carrier, shipment.shipping_class)
+        codes = methods[method]
         if codes is None:
             raise CartError(
                 ErrorKind.PERMANENT,
