@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -53,7 +55,7 @@ class Cart(models.Model):
         return self.type.needs_tracking_for_status_updates
 
     @property
-    def type_settings(self) -> ChannelAdvisorAccount | GenericCartSettings | None:
+    def type_settings(self) -> TypeSettings | None:
         """The fields of the cart's type (its ChannelAdvisor account, its Generic script), if it has any."""
         return getattr(self, self.type.settings) if self.type.settings else None
 
@@ -69,8 +71,26 @@ class Cart(models.Model):
         return f"FAILED at {when}: {counts}; {self.last_import_error}"
 
 
-class ChannelAdvisorAccount(models.Model):
+class TypeSettings(models.Model):
+    """The fields of one cart type, kept beside its cart (`Cart.type_settings`)."""
+
+    type_label: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.type_label} settings of {self.cart}"  # each subclass has its cart
+
+    def summary(self) -> str:
+        """The settings as `carts show` prints them, secrets masked."""
+        raise NotImplementedError
+
+
+class ChannelAdvisorAccount(TypeSettings):
     """The ChannelAdvisor fields of a cart definition."""
+
+    type_label = "ChannelAdvisor"
 
     cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="channeladvisor")
     member_name = models.CharField(
@@ -89,11 +109,7 @@ class ChannelAdvisorAccount(models.Model):
     download_shipping_statuses = models.JSONField(default=list)
     download_externally_managed = models.BooleanField(default=False)
 
-    def __str__(self) -> str:
-        return f"ChannelAdvisor settings of {self.cart}"
-
     def summary(self) -> str:
-        """The settings as `carts show` prints them, secrets masked."""
         return (
             f"Member Name: {self.member_name or '-'}\nAPI AccountID: {self.account_id}\n"
             f"Account Profile ID: {self.profile_id}\nAPI base address: {self.api_base_url}\n"
@@ -105,6 +121,13 @@ class ChannelAdvisorAccount(models.Model):
         )
 
 
+def _one_per_cart(*fields: str, name: str) -> type:
+    """The Meta of a table with at most one row per cart and `fields` (a shipping method, a carrier/class
+    pair), listed in that order."""
+    unique = models.UniqueConstraint(fields=["cart", *fields], name=name)
+    return type("Meta", (), {"ordering": ["cart", *fields], "constraints": [unique]})
+
+
 class CarrierMapping(models.Model):
     """The order manager's shipping method (carrier and class) as ChannelAdvisor codes for one cart."""
 
@@ -114,11 +137,7 @@ class CarrierMapping(models.Model):
     cart_carrier = models.CharField("ChannelAdvisor carrier", max_length=64)
     cart_class = models.CharField("ChannelAdvisor class", max_length=64)
 
-    class Meta:
-        ordering = ["cart", "carrier", "shipping_class"]
-        constraints = [
-            models.UniqueConstraint(fields=["cart", "carrier", "shipping_class"], name="one_mapping_per_method")
-        ]
+    Meta = _one_per_cart("carrier", "shipping_class", name="one_mapping_per_method")
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.shipping_class} → {self.cart_carrier}/{self.cart_class}"
@@ -138,18 +157,16 @@ class KnownCarrierClass(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     noted_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["cart", "cart_carrier", "cart_class"]
-        constraints = [
-            models.UniqueConstraint(fields=["cart", "cart_carrier", "cart_class"], name="one_known_pair_per_cart")
-        ]
+    Meta = _one_per_cart("cart_carrier", "cart_class", name="one_known_pair_per_cart")
 
     def __str__(self) -> str:
         return f"{self.cart_carrier}/{self.cart_class} ({self.source})"
 
 
-class GenericCartSettings(models.Model):
+class GenericCartSettings(TypeSettings):
     """The fields of a Generic cart: the site's integration script and its credentials."""
+
+    type_label = "Generic"
 
     cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="generic")
     script_url = models.URLField(help_text="The address of the cart's Order Manager integration script.")
@@ -157,11 +174,7 @@ class GenericCartSettings(models.Model):
     password = EncryptedTextField(blank=True)
     code = models.CharField(max_length=100, blank=True, help_text="The store code the script expects, if any.")
 
-    def __str__(self) -> str:
-        return f"Generic settings of {self.cart}"
-
     def summary(self) -> str:
-        """The settings as `carts show` prints them, the password masked."""
         return (
             f"Script URL: {self.script_url}\nUser Name: {self.user_name or '-'}\n"
             f"Password: {mask(self.password)}\nCode: {self.code or '-'}"

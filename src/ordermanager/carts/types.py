@@ -20,6 +20,11 @@ class Can(Flag):
     IMPORT_ORDERS = auto()
 
 
+def _able(flag: Can) -> property:
+    """A capability as a plain attribute of the cart type (`cart.type.imports_orders`)."""
+    return property(lambda cart_type: flag in cart_type.can)
+
+
 @dataclass(frozen=True)
 class CartType:
     key: str
@@ -28,21 +33,10 @@ class CartType:
     connector: str = ""  # dotted path of the Connector class; empty: carts of this type are not reached
     settings: str = ""  # related name of the model that holds this type's own fields, if any
 
-    @property
-    def takes_status_updates(self) -> bool:
-        return Can.STATUS_UPDATES in self.can
-
-    @property
-    def needs_tracking_for_status_updates(self) -> bool:
-        return Can.NEEDS_TRACKING in self.can
-
-    @property
-    def syncs_inventory(self) -> bool:
-        return Can.INVENTORY in self.can
-
-    @property
-    def imports_orders(self) -> bool:
-        return Can.IMPORT_ORDERS in self.can
+    takes_status_updates = _able(Can.STATUS_UPDATES)
+    needs_tracking_for_status_updates = _able(Can.NEEDS_TRACKING)
+    syncs_inventory = _able(Can.INVENTORY)
+    imports_orders = _able(Can.IMPORT_ORDERS)
 
 
 _CONNECTORS = "ordermanager.carts.connectors"

@@ -10,22 +10,18 @@ stops there instead of racing the controller that took the record over.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMessage
 
-from ordermanager.carts.connectors.base import (
-    CartError,
-    Connector,
-    ErrorKind,
-    Guard,
-    Outcome,
-    QuantityUpdate,
-    ShipmentRequest,
-)
+from ordermanager.carts.connectors.base import CartError, ErrorKind, Outcome, QuantityUpdate
 from ordermanager.inventory.models import Product
 from ordermanager.orders.models import Order
 from ordermanager.stack import actions
 from ordermanager.stack.models import Kind, StackRecord
+
+if TYPE_CHECKING:
+    from ordermanager.carts.connectors.base import Connector, Guard, ShipmentRequest
 
 log = logging.getLogger("ordermanager.stack")
 
