@@ -25,6 +25,7 @@ from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipment
 from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
 from ordermanager.carts.types import CHANNELADVISOR
+from ordermanager.errors import CLEAR_PROBLEMS
 from ordermanager.orders.models import Order
 
 EXPAND = "Items,Fulfillments($expand=Items)"
@@ -158,7 +159,7 @@ class ChannelAdvisorConnector(Connector):
             error.fix_hint = (
                 f"ChannelAdvisor has nothing left to ship on order {request.channel_order_id}, and none of its "
                 f"fulfillments has tracking {request.tracking_number}: it was shipped elsewhere. Correct the "
-                "tracking in ChannelAdvisor if needed, then clear this record (ordermanager stack clear --failed)"
+                f"tracking in ChannelAdvisor if needed, then clear this record ({CLEAR_PROBLEMS})"
             )
         elif error.status == 404:
             error.fix_hint = (
