@@ -14,12 +14,11 @@ from ordermanager.carts.types import CART_TYPES
 
 SOURCE = Path(ordermanager.__file__).parent
 # What the stack may import from the carts app: the interface, the registry, the models as data, and the
-# carts' door for state changes (it records a cart's import result; `service` is being renamed `actions`).
+# carts' door for state changes (it records a cart's import result).
 STACK_MAY_USE = {
     "ordermanager.carts.connectors.base",
     "ordermanager.carts.connectors.registry",
     "ordermanager.carts.models",
-    "ordermanager.carts.service",
     "ordermanager.carts.actions",
 }
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
 from ordermanager.carts.connectors.registry import AccountGate, connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.orders.importing import import_orders
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack import actions, failures, leases
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State

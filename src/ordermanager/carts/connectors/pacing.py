@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ordermanager.carts.models import Cart
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 
 # Aim a little under the published limit: the cart counts in a sliding window, and our clock and
 # theirs do not agree to the millisecond.

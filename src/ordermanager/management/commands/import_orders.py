@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ordermanager.carts import service as cart_actions
+from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
