@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ordermanager.action_reads import once_per_action
 from ordermanager.carts.models import Cart
 from ordermanager.params import actions as params
 
@@ -102,4 +103,7 @@ class AccountGate:
 
 def account_gate(cart: Cart) -> AccountGate:
     """A gate with the account's limits from its parameters (ChannelAdvisor group, overridable per cart)."""
-    return AccountGate(params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart))
+    with once_per_action():  # both limits from one read of the parameters
+        return AccountGate(
+            params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart)
+        )
