@@ -214,6 +214,8 @@ class Lane:
         try:
             summary = import_orders(cart, actor=f"stack:{self.holder}", gate=self.gate)
             log.info("%s: imported %d of %d downloaded orders", cart, summary.imported, summary.downloaded)
+            for line in summary.refused:
+                log.warning("%s: %s (ordermanager import-problems list)", cart, line)
         except Exception as error:  # the operator sees it on the cart (carts show, stack status, /metrics)
             failures.handle(
                 error, f"{cart}: order import", lambda failure: carts.record_import(cart, error=str(failure))

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
+from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
@@ -26,6 +27,7 @@ FAMILIES = {
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
+    "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
     "ordermanager_cart_last_import_timestamp_seconds": ("gauge", "When the cart's last order import finished."),
     "ordermanager_cart_last_import_ok": ("gauge", "1 if the cart's last order import worked, 0 if it failed."),
 }
@@ -98,7 +100,11 @@ def render() -> str:
         lines.append(f"{_key(name + '_sum', labels)} {row['total']:.6f}")
         lines.append(f"{_key(name + '_count', labels)} {row['n']}")
 
+    family("ordermanager_import_problems")
+    for cart, count in import_problems.counts_by_cart().items():
+        lines.append(f"{_key('ordermanager_import_problems', {'cart': cart})} {count}")
     _imports(lines, family)
+
     stored = sorted(Metric.objects.values_list("key", "value"))
     for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):
         family(name)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
@@ -101,6 +102,10 @@ class Command(ProductCommand):
         problems = counts and sum(c.get(State.PROBLEM, 0) for c in counts.values())
         if problems:
             self.stdout.write(f"{problems} problem record(s) need you: ordermanager stack list --state problem")
+        for cart, count in import_problems.counts_by_cart().items():
+            self.stdout.write(
+                f"{cart}: {count} order(s) set aside at import need you: ordermanager import-problems list"
+            )
 
     def do_list(self, state: str | None, limit: str, **_: Any) -> None:
         records = StackRecord.objects.select_related("cart").order_by("-id")
