@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import ErrorKind
@@ -182,7 +181,12 @@ def test_stack_commands_refuse_a_get(operator_client: Client, shop: dict) -> Non
 def test_home_shows_each_carts_last_import_and_the_orders_it_set_aside(operator_client: Client, shop: dict) -> None:
     cart = shop["cart"]
     assert "never imported" in operator_client.get("/").content.decode()
-    Cart.objects.filter(pk=cart.pk).update(last_import_at=timezone.now())  # as the importer records it
-    assert "every order imported" in operator_client.get("/").content.decode()
+    carts.record_import(cart, downloaded=12, imported=11)
     carts.set_aside_order(cart, "8000001", "an item has no SKU", {"ID": 8000001}, "f1")
-    assert "1 order(s) set aside" in operator_client.get("/").content.decode()
+    html = operator_client.get("/").content.decode()
+    assert "12 downloaded, 11 imported" in html
+    assert "1 order(s) set aside" in html
+    carts.record_import(cart, error="ChannelAdvisor answered 401: the refresh token was revoked")
+    html = operator_client.get("/").content.decode()
+    assert '<span class="badge bad">failed</span>' in html
+    assert "the refresh token was revoked" in html
