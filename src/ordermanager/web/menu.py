@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from ordermanager.web.permissions import MANAGE_CARTS, MANAGE_SETTINGS, WORK_ORDERS, WORK_STACK
+from ordermanager.web.permissions import MANAGE_CARTS, MANAGE_SETTINGS, MANAGE_USERS, WORK_ORDERS, WORK_STACK
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ MAINTENANCE = [
         "Cart definitions, Test Settings and the carrier mapping.",
     ),
     Entry("Stack viewer", "web:stack", WORK_STACK, "Records waiting for the carts, problems and retries."),
+    Entry("Users", "web:maintenance_users", MANAGE_USERS, "Who may log in, as Operator or Manager."),
 ]
 
 

@@ -35,6 +35,17 @@ def shop(transactional_db: None, sandbox: SandboxProcess, ca: SandboxControl) ->
     return {"cart": cart, "orders": orders, "operator": make_user("olga", "Operator")}
 
 
+def add_tracking(page: Page, number: str, carrier: str | None = None, shipping_class: str | None = None) -> None:
+    """Fill the order page's Add tracking form (carrier and class as the page offers them unless given) and send."""
+    form = page.locator("#add-tracking")
+    form.get_by_label("Tracking number").fill(number)
+    if carrier is not None:
+        form.get_by_label("Carrier").fill(carrier)
+    if shipping_class is not None:
+        form.get_by_label("Class").fill(shipping_class)
+    form.get_by_role("button", name="Add tracking").click()
+
+
 def test_log_in(page: Page, live_server, shop: dict) -> None:
     page.goto(f"{live_server.url}/orders/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/orders/$"))
@@ -61,9 +72,7 @@ def test_ship_an_order_and_watch_it_reach_the_sandbox(page: Page, live_server, s
     expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
 
     # when: a tracking number for the whole order (the carrier and class come from the order)
-    tracking = page.locator("#add-tracking")
-    tracking.get_by_label("Tracking number").fill("1Z999AA10123456784")
-    tracking.get_by_role("button", name="Add tracking").click()
+    add_tracking(page, "1Z999AA10123456784")
 
     # then: the page shows the package, and the update waits on the stack
     expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
@@ -98,10 +107,7 @@ def test_bad_input_shows_the_fields_message_and_changes_nothing(page: Page, live
     entries = TimelineEntry.objects.filter(order=order).count()
     log_in(page, live_server.url, "olga")
     page.goto(f"{live_server.url}/orders/{order.pk}/")
-    tracking = page.locator("#add-tracking")
-    tracking.get_by_label("Tracking number").fill("1ZNOCARRIER")
-    tracking.get_by_label("Carrier").fill("")
-    tracking.get_by_role("button", name="Add tracking").click()
+    add_tracking(page, "1ZNOCARRIER", carrier="")
     carrier = page.locator("#add-tracking").get_by_label("Carrier")
     expect(carrier).to_have_attribute("aria-invalid", "true")
     expect(carrier).to_have_value("")
@@ -145,11 +151,7 @@ def test_a_problem_record_shows_its_fix_and_retry_sends_it(
     order: Order = shop["orders"][1]
     log_in(page, live_server.url, "olga")
     page.goto(f"{live_server.url}/orders/{order.pk}/")
-    tracking = page.locator("#add-tracking")
-    tracking.get_by_label("Tracking number").fill("JD0123456789")
-    tracking.get_by_label("Carrier").fill("DHL")
-    tracking.get_by_label("Class").fill("Express")
-    tracking.get_by_role("button", name="Add tracking").click()
+    add_tracking(page, "JD0123456789", carrier="DHL", shipping_class="Express")
     expect(page.locator("#cart-updates")).to_contain_text("DHL Express has no ChannelAdvisor carrier")
     drain()
     assert ca.calls(route="ship") == []
@@ -170,3 +172,23 @@ def test_a_problem_record_shows_its_fix_and_retry_sends_it(
     assert len(ca.calls(route="ship")) == 1
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
+
+
+def test_a_manager_adds_an_operator(page: Page, live_server, shop: dict) -> None:
+    make_user("max", "Manager")
+    log_in(page, live_server.url, "max")
+    page.locator("summary", has_text="Maintenance").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Users").click()
+    form = page.locator("#add-user")
+    form.get_by_label("User name").fill("otto")
+    form.get_by_label("Password").fill("short")
+    form.get_by_label("Again").fill("short")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.locator("#add-user .field-error")).to_contain_text("too short")
+    form = page.locator("#add-user")
+    expect(form.get_by_label("User name")).to_have_value("otto")
+    form.get_by_label("Password").fill("a long enough pass phrase")
+    form.get_by_label("Again").fill("a long enough pass phrase")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status")).to_contain_text("User otto added as Operator.")
+    screenshot(page, "users")

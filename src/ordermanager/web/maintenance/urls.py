@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ordermanager.web.maintenance import carriers, carts, events, index, labels, parameters
+from ordermanager.web.maintenance import carriers, carts, events, index, labels, parameters, users
 
 # Included from web/urls.py under the "web" namespace: name screens "maintenance_<screen>".
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("carts/<int:pk>/carriers/", carriers.carrier_mapping, name="maintenance_carriers"),
     path("carts/<int:pk>/carriers/map/", carriers.carrier_map, name="maintenance_carrier_map"),
     path("carts/<int:pk>/carriers/unmap/", carriers.carrier_unmap, name="maintenance_carrier_unmap"),
+    path("users/", users.user_list, name="maintenance_users"),
+    path("users/<int:user_id>/", users.user_change, name="maintenance_user"),
 ]
