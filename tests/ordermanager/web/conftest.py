@@ -118,3 +118,14 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def add_tracking(page: Page, number: str, carrier: str | None = None, shipping_class: str | None = None) -> None:
+    """Fill the order page's Add tracking form (carrier and class as the page offers them unless given) and send."""
+    form = page.locator("#add-tracking")
+    form.get_by_label("Tracking number").fill(number)
+    if carrier is not None:
+        form.get_by_label("Carrier").fill(carrier)
+    if shipping_class is not None:
+        form.get_by_label("Class").fill(shipping_class)
+    form.get_by_role("button", name="Add tracking").click()

@@ -20,7 +20,7 @@ from ordermanager.stack.models import StackRecord, State
 from ordermanager.statuses.actions import load_default_status_events
 from tests.conftest import make_sandbox_cart, sandbox_order
 from tests.ordermanager.test_stack import drain
-from tests.ordermanager.web.conftest import log_in, make_user, screenshot
+from tests.ordermanager.web.conftest import add_tracking, log_in, make_user, screenshot
 
 
 @pytest.fixture
@@ -33,17 +33,6 @@ def shop(transactional_db: None, sandbox: SandboxProcess, ca: SandboxControl) ->
     import_orders(cart)
     orders = [Order.objects.get(cart=cart, channel_order_id=str(n)) for n in ids]
     return {"cart": cart, "orders": orders, "operator": make_user("olga", "Operator")}
-
-
-def add_tracking(page: Page, number: str, carrier: str | None = None, shipping_class: str | None = None) -> None:
-    """Fill the order page's Add tracking form (carrier and class as the page offers them unless given) and send."""
-    form = page.locator("#add-tracking")
-    form.get_by_label("Tracking number").fill(number)
-    if carrier is not None:
-        form.get_by_label("Carrier").fill(carrier)
-    if shipping_class is not None:
-        form.get_by_label("Class").fill(shipping_class)
-    form.get_by_role("button", name="Add tracking").click()
 
 
 def test_log_in(page: Page, live_server, shop: dict) -> None:

@@ -1,8 +1,11 @@
-"""In a real browser (Debian's chromium, driven by Playwright): the Store Setup Wizard end to end against the
-ChannelAdvisor sandbox, then the Maintenance screens it filled. Each run saves screenshots of the screens."""
+"""In a real browser (Debian's chromium, driven by Playwright), the whole first day of a new merchant: on a fresh
+install, the Store Setup Wizard end to end against the ChannelAdvisor sandbox, then one imported order shipped with
+a tracking number and delivered by the product's own stack controller to the sandbox, then the Maintenance screens
+the wizard filled. Each run saves screenshots of the screens."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,16 +17,20 @@ from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_ACCOUNT
 from ordermanager.orders.models import Order
 from ordermanager.params import actions as params_actions
+from ordermanager.stack.models import StackRecord
 from ordermanager.statuses.models import EventRule
-from tests.ordermanager.web.conftest import log_in, make_user, screenshot
+from tests.ordermanager.test_stack import drain
+from tests.ordermanager.web.conftest import add_tracking, log_in, make_user, screenshot
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
+def test_a_new_manager_sets_up_the_store_and_ships_an_order_to_the_sandbox(
     page: Page, live_server, sandbox: SandboxProcess, ca: SandboxControl
 ) -> None:
     url = live_server.url
-    # given the sandbox's demo account with 12 orders waiting, and a manager
+    # given a fresh install (no cart, no settings), the sandbox's demo account with 12 orders waiting, and a manager
+    assert not Cart.objects.exists()
+    assert params_actions.get("UseStatusUpdates") is False
     ca.generate_orders(demo.PROFILE_ID, 12, shipping_status="Unshipped")
     make_user("max", "Manager")
     log_in(page, url, "max")
@@ -106,8 +113,41 @@ def test_a_manager_runs_the_wizard_end_to_end_against_the_sandbox(
     first = Order.objects.filter(cart=cart).order_by("-id").first()
     expect(page.locator(f"a[href='/orders/{first.pk}/']").first).to_be_visible()
 
+    ship_an_imported_order(page, url, cart, first, ca)
+
     # and the Maintenance screens show what the wizard set up
     maintenance_screens(page, url, cart)
+
+
+def ship_an_imported_order(page: Page, url: str, cart: Cart, order: Order, ca: SandboxControl) -> None:
+    """From the Orders list: a tracking number with the carrier and class mapped in the wizard, delivered by a real
+    stack controller run, then seen as sent in the stack viewer and on the order page, and once in the sandbox."""
+    page.get_by_role("link", name=str(order.pk), exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(f"Order {order.pk}"))).to_be_visible()
+    expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
+    add_tracking(page, "1Z999AA10123456784", carrier="UPS", shipping_class="GND")
+    expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
+    expect(page.locator("#cart-updates")).to_contain_text("the stack controller sends it next")
+    screenshot(page, "journey-order-queued")
+    assert ca.calls(route="ship") == []
+
+    drain()  # the product's stack controller, as `ordermanager stack run --once` runs it
+
+    page.goto(f"{url}/stack/?order={order.pk}")
+    row = page.locator("tr[id^=record-]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Sent")
+    screenshot(page, "journey-stack")
+    page.goto(f"{url}/orders/{order.pk}/")
+    expect(page.locator("#cart-updates")).to_contain_text(f"Sent to {cart.store_name} at")
+    screenshot(page, "journey-order-sent")
+    ships = [call for call in ca.calls(route="ship") if f"Orders({order.channel_order_id})" in call["path"]]
+    assert len(ships) == 1, ships
+    assert len(ca.calls(route="ship")) == 1
+    sent = json.loads(ships[0]["body"])["Value"]
+    assert sent["TrackingNumber"] == "1Z999AA10123456784"
+    assert (sent["ShippingCarrier"], sent["ShippingClass"]) == ("UPS", "Ground")
+    assert StackRecord.objects.filter(order=order).count() == 1
 
 
 def maintenance_screens(page: Page, url: str, cart: Cart) -> None:
