@@ -10,6 +10,17 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 PAGE_SIZE = 50
+# The largest id a database row can have (a signed 64-bit integer on both SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """An id typed into a query string, or None when it is not one. str.isdigit() alone lets through
+    "²" (which int() refuses) and ids past 64 bits (which SQLite refuses): both were tracebacks."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 @dataclass
@@ -29,8 +40,7 @@ def _link(params: QueryDict, **cursor: int) -> str:
 
 
 def _cursor(params: QueryDict, key: str) -> int | None:
-    text = params.get(key, "")
-    return int(text) if text.isdigit() else None
+    return parse_id(params.get(key, ""))
 
 
 def seek(query: QuerySet, params: QueryDict, size: int = PAGE_SIZE) -> Page:

@@ -14,7 +14,7 @@ from ordermanager.management.base import parse_date
 from ordermanager.orders.models import CheckoutStatus, Order, PaymentStatus, ShippingStatus, TrackingNumber
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.statuses.models import StatusLabel
-from ordermanager.web.paging import seek
+from ordermanager.web.paging import parse_id, seek
 from ordermanager.web.permissions import WORK_ORDERS, requires
 
 LIST_FIELDS = (
@@ -47,8 +47,8 @@ def _search(query: QuerySet, text: str) -> QuerySet:
         | Q(buyer_email__in={text, text.lower()})
         | Q(pk__in=list(tracked[:100]))
     )
-    if text.isdigit() and len(text) < 19:
-        exact |= Q(pk=int(text))
+    if (number := parse_id(text)) is not None:
+        exact |= Q(pk=number)
     found = query.filter(exact)
     return found if found.exists() else query.filter(buyer_name__istartswith=text)
 
@@ -82,10 +82,10 @@ def filtered_orders(params: QueryDict) -> tuple[QuerySet, dict[str, str]]:
         if params.get(param):
             query = query.filter(**{column: params[param]})
     cart = params.get("cart", "")
-    if cart.isdigit():
-        query = query.filter(cart_id=int(cart))
+    if (cart_id := parse_id(cart)) is not None:
+        query = query.filter(cart_id=cart_id)
     elif cart:
-        errors["cart"] = f"choose a cart from the list, not {cart!r}"
+        errors["cart"] = f"choose a cart from the list, not {cart[:40]!r}"
     if params.get("hold") in ("yes", "no"):
         query = query.filter(on_hold=params["hold"] == "yes")
     if params.get("problem") == "yes":
@@ -94,7 +94,7 @@ def filtered_orders(params: QueryDict) -> tuple[QuerySet, dict[str, str]]:
     since, until = _date(params, "date_from", errors), _date(params, "date_to", errors)
     if since:
         query = query.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
-    if until:
+    if until and until < dt.date.max:  # the day after 9999-12-31 does not exist: no upper bound then
         query = query.filter(
             created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
         )

@@ -16,7 +16,7 @@ from ordermanager.stack import actions
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.stack.overview import overview
 from ordermanager.web.forms import attempt
-from ordermanager.web.paging import seek
+from ordermanager.web.paging import parse_id, seek
 from ordermanager.web.permissions import WORK_STACK, actor, requires
 
 POLL_SECONDS = 5
@@ -32,10 +32,10 @@ def _records(params: QueryDict) -> tuple[object, dict[str, str]]:
             errors["state"] = f"choose a state from the list, not {params['state']!r}"
     for field, column in (("cart", "cart_id"), ("order", "order_id")):
         text = params.get(field, "").strip()
-        if text.isdigit():
-            query = query.filter(**{column: int(text)})
+        if (number := parse_id(text)) is not None:
+            query = query.filter(**{column: number})
         elif text:
-            errors[field] = f"must be a whole number, not {text!r}"
+            errors[field] = f"must be a whole number below 2^63, not {text[:40]!r}"
     return (None if errors else seek(query, params)), errors
 
 
