@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from ordermanager.carts.models import Cart
+from ordermanager.statuses.models import StatusLabel
 from ordermanager.web.paging import parse_id
 from tests.conftest import new_order
 
@@ -54,3 +55,53 @@ def test_the_last_day_of_the_calendar_as_received_until_keeps_every_order(
     response = operator_client.get("/orders/?date_to=9999-12-31")
     assert response.status_code == 200
     assert f'href="/orders/{order.pk}/"'.encode() in response.content
+
+
+@pytest.mark.usefixtures("status_updates")
+def test_a_nul_character_in_any_form_is_refused_by_name_and_changes_nothing(
+    manager_client: Client, ca_cart: Cart
+) -> None:
+    # given an order (PostgreSQL answered 500 to every form and filter that passed a NUL to the database)
+    order = new_order(ca_cart, ("SKU-1", 1))
+    entries, labels = order.timeline.count(), StatusLabel.objects.count()
+    # when a note, a hold reason, a label or a search holds one
+    for url, data in (
+        (f"/orders/{order.pk}/note/", {"text": "a\x00b"}),
+        (f"/orders/{order.pk}/hold/", {"reason": "a\x00b"}),
+        ("/maintenance/labels/add/", {"name": "a\x00b"}),
+    ):
+        response = manager_client.post(url, data)
+        # then the answer names the field and the rule, and nothing changed
+        assert response.status_code == 400
+        assert f"{next(iter(data))}: must not contain a NUL character (0x00)".encode() in response.content
+    response = manager_client.get("/orders/?q=a%00b")
+    assert response.status_code == 400
+    assert b"q: must not contain a NUL character" in response.content
+    order.refresh_from_db()
+    assert order.timeline.count() == entries
+    assert not order.on_hold
+    assert StatusLabel.objects.count() == labels
+    # and a form sent by htmx (which swaps only 2xx answers) reloads the page, which shows the message on top
+    response = manager_client.post(f"/orders/{order.pk}/note/", {"text": "a\x00b"}, headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Refresh"] == "true"
+    assert b"text: must not contain a NUL character (0x00)" in manager_client.get(f"/orders/{order.pk}/").content
+
+
+def test_a_cart_name_longer_than_any_cart_is_no_cart(manager_client: Client, ca_cart: Cart) -> None:
+    # SQLite refused the 100,000-character name as a LIKE pattern
+    response = manager_client.get("/maintenance/parameters/", {"cart": "x" * 100_000})
+    assert response.status_code == 200
+    assert b"there is no cart named" in response.content
+    response = manager_client.post(
+        "/maintenance/parameters/UseStatusUpdates/", {"value": "True", "cart": "x" * 100_000}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"there is no cart named" in response.content
+
+
+def test_a_search_longer_than_any_order_field_says_so(operator_client: Client, ca_cart: Cart) -> None:
+    new_order(ca_cart, ("SKU-1", 1))
+    response = operator_client.get("/orders/", {"q": "x" * 100_000})
+    assert response.status_code == 200
+    assert b"q: search for at most 254 characters, not 100000" in response.content

@@ -33,6 +33,9 @@ LIST_FIELDS = (
     "cancelled_at",
 )
 
+# Longer than any number, ID, e-mail or name searched; SQLite refuses a LIKE pattern over 50,000 bytes.
+SEARCH_MAX = 254
+
 
 def _search(query: QuerySet, text: str) -> QuerySet:
     """Order number, cart or marketplace order ID, e-mail and tracking number exactly; else the buyer's name by
@@ -98,8 +101,11 @@ def filtered_orders(params: QueryDict) -> tuple[QuerySet, dict[str, str]]:
         query = query.filter(
             created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
         )
-    if params.get("q", "").strip():
-        query = _search(query, params["q"])
+    search = params.get("q", "").strip()
+    if len(search) > SEARCH_MAX:
+        errors["q"] = f"search for at most {SEARCH_MAX} characters, not {len(search)}"
+    elif search:
+        query = _search(query, search)
     return query, errors
 
 
