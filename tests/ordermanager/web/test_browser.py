@@ -109,6 +109,20 @@ def test_bad_input_shows_the_fields_message_and_changes_nothing(page: Page, live
     assert not StackRecord.objects.filter(order=order).exists()
 
 
+def test_a_note_of_one_long_word_wraps_inside_the_page(page: Page, live_server, shop: dict) -> None:
+    # given a note pasted as one 2,000-character word (it widened the order page to 15,000 pixels)
+    order: Order = shop["orders"][1]
+    log_in(page, live_server.url, "olga")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    note = page.locator("form", has=page.locator("textarea[name=text]"))
+    note.locator("textarea[name=text]").fill("x" * 2000)
+    note.get_by_role("button").click()
+    expect(page.locator(".timeline")).to_contain_text("x" * 200)
+    # then the page is no wider than the window
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, "order-long-note")
+
+
 def test_an_operator_cannot_open_settings(page: Page, live_server, shop: dict) -> None:
     log_in(page, live_server.url, "olga")
     expect(page.get_by_role("link", name="Maintenance menu")).to_have_count(0)
