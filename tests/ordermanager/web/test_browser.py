@@ -49,48 +49,6 @@ def test_log_in(page: Page, live_server, shop: dict) -> None:
     screenshot(page, "home")
 
 
-def test_ship_an_order_and_watch_it_reach_the_sandbox(page: Page, live_server, shop: dict, ca: SandboxControl) -> None:
-    # given: the operator opens the order from the list
-    order: Order = shop["orders"][0]
-    log_in(page, live_server.url, "olga")
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Orders").click()
-    expect(page.get_by_role("heading", name="Orders")).to_be_visible()
-    screenshot(page, "orders")
-    page.get_by_role("link", name=str(order.pk), exact=True).click()
-    expect(page.get_by_role("heading", name=re.compile(f"Order {order.pk}"))).to_be_visible()
-    expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
-
-    # when: a tracking number for the whole order (the carrier and class come from the order)
-    add_tracking(page, "1Z999AA10123456784")
-
-    # then: the page shows the package, and the update waits on the stack
-    expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
-    expect(page.locator("#cart-updates")).to_contain_text("the stack controller sends it next")
-    screenshot(page, "order-queued")
-    assert ca.calls(route="ship") == []
-
-    # when: the stack controller runs
-    drain()
-
-    # then: the sandbox got the Ship call, and the stack viewer and the order page say it was sent
-    assert len(ca.calls(route="ship")) == 1
-    page.goto(f"{live_server.url}/stack/?order={order.pk}")
-    row = page.locator("tr[id^=record-]")
-    expect(row).to_have_count(1)
-    expect(row.locator(".badge")).to_have_text("Sent")
-    screenshot(page, "stack")
-    page.goto(f"{live_server.url}/orders/{order.pk}/")
-    expect(page.locator("#cart-updates")).to_contain_text("Sent to CA Sandbox at")
-    expect(page.locator(".package")).to_contain_text("with the cart")
-    screenshot(page, "order-sent")
-    page.goto(f"{live_server.url}/stack/{StackRecord.objects.get(order=order).pk}/")
-    expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
-    screenshot(page, "stack-record")
-    page.goto(f"{live_server.url}/")
-    expect(page.locator(".chart h2")).to_contain_text("1 sent, 0 failed")
-    screenshot(page, "home-after-shipping")
-
-
 def test_bad_input_shows_the_fields_message_and_changes_nothing(page: Page, live_server, shop: dict) -> None:
     order: Order = shop["orders"][1]
     entries = TimelineEntry.objects.filter(order=order).count()

@@ -122,13 +122,14 @@ def test_a_new_manager_sets_up_the_store_and_ships_an_order_to_the_sandbox(
 def ship_an_imported_order(page: Page, url: str, cart: Cart, order: Order, ca: SandboxControl) -> None:
     """From the Orders list: a tracking number with the carrier and class mapped in the wizard, delivered by a real
     stack controller run, then seen as sent in the stack viewer and on the order page, and once in the sandbox."""
+    screenshot(page, "orders")
     page.get_by_role("link", name=str(order.pk), exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(f"Order {order.pk}"))).to_be_visible()
     expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
     add_tracking(page, "1Z999AA10123456784", carrier="UPS", shipping_class="GND")
     expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
     expect(page.locator("#cart-updates")).to_contain_text("the stack controller sends it next")
-    screenshot(page, "journey-order-queued")
+    screenshot(page, "order-queued")
     assert ca.calls(route="ship") == []
 
     drain()  # the product's stack controller, as `ordermanager stack run --once` runs it
@@ -137,10 +138,17 @@ def ship_an_imported_order(page: Page, url: str, cart: Cart, order: Order, ca: S
     row = page.locator("tr[id^=record-]")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("Sent")
-    screenshot(page, "journey-stack")
+    screenshot(page, "stack")
     page.goto(f"{url}/orders/{order.pk}/")
     expect(page.locator("#cart-updates")).to_contain_text(f"Sent to {cart.store_name} at")
-    screenshot(page, "journey-order-sent")
+    expect(page.locator(".package")).to_contain_text("with the cart")
+    screenshot(page, "order-sent")
+    page.goto(f"{url}/stack/{StackRecord.objects.get(order=order).pk}/")
+    expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
+    screenshot(page, "stack-record")
+    page.goto(f"{url}/")
+    expect(page.locator(".chart h2")).to_contain_text("1 sent, 0 failed")
+    screenshot(page, "home-after-shipping")
     ships = [call for call in ca.calls(route="ship") if f"Orders({order.channel_order_id})" in call["path"]]
     assert len(ships) == 1, ships
     assert len(ca.calls(route="ship")) == 1
