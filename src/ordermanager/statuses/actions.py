@@ -22,7 +22,9 @@ def clean_label_name(name: str) -> str:
     if not text:
         raise InputError("label", "a status label cannot be empty")
     if len(text) > LABEL_MAX_LENGTH:
-        raise InputError("label", f"a status label is at most {LABEL_MAX_LENGTH} characters; {text!r} has {len(text)}")
+        # The start is enough to recognise it: a pasted 100,000 characters echoed back buried the screen.
+        shown = f"{text[:LABEL_MAX_LENGTH]!r}..."
+        raise InputError("label", f"a status label is at most {LABEL_MAX_LENGTH} characters; {shown} has {len(text)}")
     if "'" in text or '"' in text:
         raise InputError("label", f"a status label cannot contain single or double quotes: {text!r}")
     return text

@@ -105,3 +105,10 @@ def test_a_search_longer_than_any_order_field_says_so(operator_client: Client, c
     response = operator_client.get("/orders/", {"q": "x" * 100_000})
     assert response.status_code == 200
     assert b"q: search for at most 254 characters, not 100000" in response.content
+
+
+def test_a_pasted_100000_character_label_is_not_echoed_back_whole(manager_client: Client) -> None:
+    response = manager_client.post("/maintenance/labels/add/", {"name": "x" * 100_000})
+    assert response.status_code == 422
+    assert b"a status label is at most 50 characters; &#x27;" + b"x" * 50 + b"&#x27;... has 100000" in response.content
+    assert response.content.count(b"x" * 100_000) == 1  # in the field, to correct; not in the message as well
