@@ -13,16 +13,21 @@ class Command(ProductCommand):
     help = "Status labels (List Maintenance): list, add and delete."
 
     def add_subcommands(self) -> None:
-        self.sub("list", "List the status labels.")
+        self.sub("list", "List the status labels.", json=True)
         add = self.sub("add", "Add a status label (at most 50 characters, no quotes).")
-        add.add_argument("name")
+        add.add_argument("name", help="the label")
         delete = self.sub("delete", "Delete a status label that no event rule uses.")
-        delete.add_argument("name")
+        delete.add_argument("name", help="the label")
         delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    def do_list(self, **_: Any) -> None:
-        for label in StatusLabel.objects.all():
-            self.stdout.write(label.name)
+    def do_list(self, json: bool, **_: Any) -> None:
+        rows = [{"label": label.name} for label in StatusLabel.objects.all()]
+        if json:
+            self.screen.json(rows)
+        else:
+            self.screen.table(
+                [("label", "Status label")], rows, empty="No status labels yet: ordermanager events load-defaults."
+            )
 
     def do_add(self, name: str, **_: Any) -> None:
         label = rules.add_label(name)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.management.output import plural
 from ordermanager.stack import actions, leases
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
@@ -40,16 +41,20 @@ class Command(ProductCommand):
             default="2",
             help="seconds before the first retry; each retry waits about twice as long, up to an hour",
         )
-        self.sub("status", "Counts per state and cart, the oldest waiting record, and the controllers alive.")
-        listing = self.sub("list", "List stack records (newest first).")
-        listing.add_argument("--state", choices=[s.value for s in State])
-        listing.add_argument("--limit", default="50")
-        self.sub("show", "Show one record: what it is for, its attempts and the cart's last answer.").add_argument("id")
+        self.sub(
+            "status", "Counts per state and cart, the oldest waiting record, and the controllers alive.", json=True
+        )
+        listing = self.sub("list", "List stack records (newest first).", json=True)
+        listing.add_argument("--state", choices=[s.value for s in State], help="only records in this state")
+        listing.add_argument("--limit", default="50", help="at most this many (default 50)")
+        self.sub(
+            "show", "Show one record: what it is for, its attempts and the cart's last answer.", json=True
+        ).add_argument("id", help="the record's number")
         retry = self.sub("retry", "Put problem or waiting records back on the stack, to send now.")
-        retry.add_argument("id", nargs="*")
+        retry.add_argument("id", nargs="*", help="the records' numbers")
         retry.add_argument("--problems", action="store_true", help="every problem record")
         clear = self.sub("clear", "Delete Records with Failed Attempts (problem records): they will not be sent.")
-        clear.add_argument("--failed", action="store_true", required=True)
+        clear.add_argument("--failed", action="store_true", required=True, help="confirms: the problem records")
 
     def do_run(self, once: bool, no_import: bool, retry_base: str, lease_seconds: str, **_: Any) -> None:
         if not logging.getLogger().handlers:
@@ -71,46 +76,84 @@ class Command(ProductCommand):
         except AnotherControllerRunning as error:
             raise InputError("controller", str(error)) from None
 
-    def do_status(self, **_: Any) -> None:
+    def do_status(self, json: bool, **_: Any) -> None:
         now = timezone.now()
         rows = StackRecord.objects.values("cart__store_name", "state").annotate(n=Count("id")).order_by()
         counts: dict[str, dict[str, int]] = {}
         for row in rows:
             counts.setdefault(row["cart__store_name"] or "(e-mail)", {})[row["state"]] = row["n"]
         total = StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT, State.PROBLEM]).count()
-        self.stdout.write(f"There are {total} record(s) on the stack.")
-        states = [s.value for s in State]
-        self.stdout.write(f"{'cart':<24}" + "".join(f"{s:>11}" for s in states))
-        for cart, by_state in sorted(counts.items()):
-            self.stdout.write(f"{cart:<24}" + "".join(f"{by_state.get(s, 0):>11}" for s in states))
         oldest = StackRecord.objects.filter(state__in=OPEN_STATES).aggregate(at=Min("created_at"))["at"]
-        self.stdout.write(
+        alive = [
+            {"holder": lease.holder, "heartbeat_seconds_ago": round((now - lease.heartbeat_at).total_seconds(), 1)}
+            for lease in leases.alive("controller:")
+        ]
+        states = [s.value for s in State]
+        by_cart = [
+            {"cart": cart, **{s: by_state.get(s, 0) for s in states}} for cart, by_state in sorted(counts.items())
+        ]
+        problems = sum(c.get(State.PROBLEM, 0) for c in counts.values())
+        if json:
+            self.screen.json(
+                {
+                    "on_stack": total,
+                    "by_cart": by_cart,
+                    "oldest_waiting_seconds": (now - oldest).total_seconds() if oldest else None,
+                    "controllers": alive,
+                    "problems": problems,
+                }
+            )
+            return
+        self.screen.line(f"There {'is' if total == 1 else 'are'} {plural(total, 'record')} on the stack.")
+        self.screen.table([("cart", "Cart"), *((s, s) for s in states)], by_cart, empty="The stack is empty.")
+        self.screen.line(
             f"Oldest waiting record: {_age((now - oldest).total_seconds()) + ' old' if oldest else 'none'}"
         )
-        alive = leases.alive("controller:")
-        if alive:
-            for lease in alive:
-                beat = (now - lease.heartbeat_at).total_seconds()
-                self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
-        else:
-            self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
-        problems = counts and sum(c.get(State.PROBLEM, 0) for c in counts.values())
+        for lease in alive:
+            beat = _age(lease["heartbeat_seconds_ago"])
+            self.screen.line(f"Stack controller {lease['holder']} is running (heartbeat {beat} ago).")
+        if not alive:
+            self.screen.line("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
         if problems:
-            self.stdout.write(f"{problems} problem record(s) need you: ordermanager stack list --state problem")
+            verb = "needs" if problems == 1 else "need"
+            self.screen.line(
+                f"{plural(problems, 'problem record')} {verb} you: ordermanager stack list --state problem"
+            )
 
-    def do_list(self, state: str | None, limit: str, **_: Any) -> None:
+    def do_list(self, state: str | None, limit: str, json: bool, **_: Any) -> None:
         records = StackRecord.objects.select_related("cart").order_by("-id")
         if state:
             records = records.filter(state=state)
-        for r in records[: parse_int("limit", limit)]:
-            target = f"order {r.order_id}" if r.order_id else f"SKU {r.sku}"
-            error = f"  {r.last_error[:80]}" if r.last_error and r.state != State.SENT else ""
-            self.stdout.write(
-                f"{r.pk:>7} {r.get_kind_display():<16} {r.get_state_display():<17} "
-                f"{(r.cart.store_name if r.cart else 'e-mail'):<20} {target:<14} tries {r.attempts}{error}"
-            )
+        rows = [
+            {
+                "record": r.pk,
+                "kind": r.get_kind_display(),
+                "state": r.get_state_display(),
+                "cart": r.cart.store_name if r.cart else "e-mail",
+                "order": r.order_id,
+                "sku": r.sku,
+                "attempts": r.attempts,
+                "last_error": r.last_error if r.state != State.SENT else "",
+            }
+            for r in records[: parse_int("limit", limit)]
+        ]
+        if json:
+            self.screen.json(rows)
+            return
+        columns = [
+            ("record", "Record"),
+            ("kind", "Kind"),
+            ("state", "State"),
+            ("cart", "Cart"),
+            ("order", "Order"),
+            ("sku", "SKU"),
+            ("attempts", "Tries"),
+            ("last_error", "Last error"),
+        ]
+        empty = f"No {state} records on the stack." if state else "The stack is empty."
+        self.screen.table(columns, rows, empty=empty)
 
-    def do_show(self, id: str, **_: Any) -> None:
+    def do_show(self, id: str, json: bool, **_: Any) -> None:
         record = StackRecord.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
         if record is None:
             raise InputError("id", f"there is no stack record {id}")
@@ -118,28 +161,27 @@ class Command(ProductCommand):
             ("Record", record.pk),
             ("Kind", record.get_kind_display()),
             ("State", record.get_state_display()),
-            ("Cart", record.cart or "(e-mail)"),
-            ("Order", record.order_id or "-"),
-            ("SKU", record.sku or "-"),
+            ("Cart", record.cart.store_name if record.cart else "(e-mail)"),
+            ("Order", record.order_id),
+            ("SKU", record.sku),
             ("Why", ", ".join(record.reasons)),
             ("Changes folded in", record.coalesced),
             ("Attempts", record.attempts),
-            ("Next attempt", record.next_attempt_at if record.state in OPEN_STATES else "-"),
+            ("Next attempt", record.next_attempt_at if record.state in OPEN_STATES else None),
             ("Created", record.created_at),
-            ("Sent", record.sent_at or "-"),
-            ("In flight with", record.claimed_by or "-"),
-            ("Last error", record.last_error or "-"),
-            ("To fix", record.fix_hint or "-"),
-            ("Cart's last answer", record.last_response[:1000] or "-"),
+            ("Sent", record.sent_at),
+            ("In flight with", record.claimed_by),
+            ("Last error", record.last_error),
+            ("To fix", record.fix_hint),
+            ("Cart's last answer", record.last_response[:1000]),
         ]
-        for name, value in fields:
-            self.stdout.write(f"{name + ':':<20} {value}")
+        self.screen.record(fields, as_json=json)
 
     def do_retry(self, id: list[str], problems: bool, **_: Any) -> None:
         ids = [parse_int("id", value) for value in id] if id else None
         done = actions.retry_records(actor=self.actor, ids=ids, problems=problems)
-        self.stdout.write(f"{len(done)} record(s) back on the stack.")
+        self.screen.line(f"{plural(len(done), 'record')} back on the stack.")
 
     def do_clear(self, **_: Any) -> None:
         done = actions.clear_failed(actor=self.actor)
-        self.stdout.write(f"{len(done)} problem record(s) cleared.")
+        self.screen.line(f"{plural(len(done), 'problem record')} cleared.")
