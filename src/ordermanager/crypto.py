@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 MASK = "••••••••"
 
 
-def _fernet() -> Fernet:
-    return Fernet(settings.ENCRYPTION_KEY.encode())
+def _fernet() -> MultiFernet:
+    """The first key encrypts; every key decrypts, so secrets stay readable while keys are rotated."""
+    return MultiFernet([Fernet(key.encode()) for key in settings.ENCRYPTION_KEYS])
 
 
 def encrypt(text: str) -> str:

@@ -7,8 +7,8 @@ connections), so they use `transactional_db`.
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 import time
 
 import pytest

@@ -53,6 +53,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Leave it to the console command, which ends every command's closed pipe the same way.
+        raise BrokenPipeError
+
+
 class Screen:
     """One command's output stream, as tables or JSON."""
 
@@ -61,7 +67,7 @@ class Screen:
         terminal = force_color or (hasattr(stream, "isatty") and stream.isatty())
         # Off a terminal, lines are for grep and files: wide enough that rows stay on one line.
         width = None if terminal else int(os.environ.get("COLUMNS", "200"))
-        self.console = Console(
+        self.console = _Console(
             file=stream,
             force_terminal=True if force_color else None,
             no_color=no_color or not terminal,

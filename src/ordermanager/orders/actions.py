@@ -42,6 +42,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_QUANTITY = 100_000
+MAX_NOTE = 2_000
 TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$")
 
 
@@ -64,9 +65,11 @@ def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
     if isinstance(number, Order):
         number = number.pk
     try:
-        pk = int(number)
+        pk = int(number) if len(str(number).strip()) <= 19 else 0
     except (TypeError, ValueError):
         raise InputError("order", f"an order number is a whole number, not {number!r}") from None
+    if not 0 < pk < 2**63:
+        raise InputError("order", f"there is no order number {str(number).strip()}")
     query = Order.objects.select_related("cart")
     if lock:
         query = query.select_for_update(of=("self",))
@@ -325,7 +328,8 @@ def hold_order(order: Order | int, *, actor: str, reason: str = "") -> Order:
     _check_open(order)
     if order.on_hold:
         raise InputError("order", f"order {order.pk} is already on hold")
-    order.on_hold, order.hold_reason = True, reason[:200]
+    check_field_sizes(Order, {"hold_reason": reason})
+    order.on_hold, order.hold_reason = True, reason
     order.save(update_fields=["on_hold", "hold_reason", "updated_at"])
     record(order, Kind.ACTION, f"Order put on hold{': ' + reason if reason else ''}", actor)
     fire(order, "OrderHold", actor=actor)
@@ -796,5 +800,7 @@ def add_note(order: Order | int, text: str, *, actor: str) -> Order:
     text = (text or "").strip()
     if not text:
         raise InputError("note", "a note cannot be empty")
-    record(order, Kind.OPERATOR, f"Note: {text[:2000]}", actor)
+    if len(text) > MAX_NOTE:
+        raise InputError("note", f"is at most {MAX_NOTE:,} characters; {len(text):,} given")
+    record(order, Kind.OPERATOR, f"Note: {text}", actor)
     return order

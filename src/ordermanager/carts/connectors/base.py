@@ -173,6 +173,10 @@ class Connector(ABC):
         cart order IDs in `skip` (orders this import already handled)."""
         raise self._unsupported("send orders to import")
 
+    def count_waiting_orders(self) -> int | None:
+        """How many orders wait to be imported, for a progress bar; None when the cart cannot say."""
+        return None
+
     def acknowledge_order(self, order: RemoteOrder) -> None:
         """Tell the cart an order is safely imported, so it is not offered again."""
         raise self._unsupported("send orders to import")

@@ -1,0 +1,53 @@
+"""The last check before a row is written: every value fits its column.
+
+Actions check their input and say so in the operator's words; this guard covers every other path (the admin,
+the API, importers, a future screen) so that PostgreSQL never answers with DataError and SQLite never keeps
+a value that PostgreSQL would refuse. It raises the same InputError, naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.signals import pre_save
+
+from ordermanager.errors import InputError
+
+PRODUCT_APPS = ("ordermanager",)
+_INTEGER_TYPES = {
+    "SmallIntegerField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+}
+
+
+def check_value(field: models.Field, value: Any) -> None:
+    """Raise InputError when `value` cannot be stored in `field`'s column."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InputError(field.name, "must not contain a NUL character")
+        if field.max_length and len(value) > field.max_length:
+            raise InputError(field.name, f"is at most {field.max_length:,} characters; {len(value):,} given")
+    internal = field.get_internal_type()
+    if internal in _INTEGER_TYPES and isinstance(value, int):
+        low, high = connection.ops.integer_field_range(internal)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InputError(field.name, f"must be between {low:,} and {high:,}")
+
+
+def check_row(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    if not sender.__module__.startswith(PRODUCT_APPS):
+        return
+    for field in sender._meta.concrete_fields:
+        if not field.primary_key:
+            check_value(field, getattr(instance, field.attname, None))
+
+
+def connect() -> None:
+    pre_save.connect(check_row, dispatch_uid="ordermanager.guards.check_row")
