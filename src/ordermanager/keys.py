@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -79,8 +80,6 @@ def private_folder(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create an empty file readable by this user only, if it is not there yet (SQLite then keeps its mode)."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     return path

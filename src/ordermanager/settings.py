@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
-
 from django.core.exceptions import ImproperlyConfigured
 
 from ordermanager import keys
@@ -166,8 +165,8 @@ LOGGING = {
 
 # --- Safe deployment: login lockout, HTTPS, metrics (kept apart from the lists above on purpose) ----------
 
-# django-axes: 10 wrong passwords for one user name (or from one address) lock that account (or address) for AXES_COOLOFF_TIME hours; an
-# administrator unlocks it sooner with `ordermanager django axes_reset_username NAME`.
+# django-axes: 10 wrong passwords for one user name (or from one address) lock that account (or address)
+# for AXES_COOLOFF_TIME hours; an administrator unlocks it sooner with `ordermanager django axes_reset_username NAME`.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
