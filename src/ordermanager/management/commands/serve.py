@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ordermanager import keys
 from ordermanager.carts import service as carts
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_CART, add_demo_cart
 from ordermanager.params import service as params
 from ordermanager.statuses.models import StatusLabel
 from ordermanager.statuses.rules import load_default_status_events
+
+
+def admin_password_file() -> Path:
+    return settings.DATA_DIR / "admin-password.txt"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -113,6 +119,8 @@ class Command(BaseCommand):
             return None
         password = secrets.token_urlsafe(12)
         users.create_superuser("admin", "admin@localhost", password)
+        # Standard output scrolls away (or lands in a shared log): the password also goes to a private file.
+        keys.write_private(admin_password_file(), f"admin\n{password}\n")
         return password
 
     def _demo_cart(self, sandbox_url: str) -> None:
@@ -154,7 +162,10 @@ class Command(BaseCommand):
     def _welcome(self, host: str, port: int, sandbox_port: int | None, password: str | None) -> None:
         lines = ["", f"The order manager is running: http://{host}:{port}/admin/"]
         if password:
-            lines.append(f"  Log in as admin with password {password}  (shown once; change it under Users)")
+            lines.append(
+                f"  Log in as admin with password {password}  (also in {admin_password_file()}, readable by you "
+                "only; change the password, then delete the file)"
+            )
         if sandbox_port:
             lines.append(
                 f"  Demo cart {DEMO_CART!r} talks to the ChannelAdvisor sandbox at http://{host}:{sandbox_port}"
