@@ -16,6 +16,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
@@ -247,16 +248,23 @@ def test_operator_commands_show_the_stack(live_cart, ca):
         call_command("stack", "retry", str(record.pk), stdout=io.StringIO())
 
 
-def test_metrics_are_served_for_prometheus(live_cart, ca):
+def test_metrics_are_served_for_prometheus(live_cart, ca, settings):
+    settings.METRICS_TOKEN = "scrape-token"
     shipped_order(live_cart, ca, "1ZMETRIC01")
     drain()
 
-    body = Client().get("/metrics").content.decode()
+    body = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token").content.decode()
 
-    assert 'ordermanager_stack_sent_total{cart="CA Sandbox",kind="status_update"} 1' in body
-    assert 'ordermanager_stack_queued_total{cart="CA Sandbox",kind="status_update"} 1' in body
-    assert 'ordermanager_stack_records{cart="CA Sandbox",kind="status_update",state="sent"} 1' in body
-    assert "ordermanager_stack_delivery_seconds_count" in body
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+    labels = (("cart", "CA Sandbox"), ("kind", "status_update"))
+    assert samples[("ordermanager_stack_sent_total", labels)] == 1
+    assert samples[("ordermanager_stack_queued_total", labels)] == 1
+    assert samples[("ordermanager_stack_records", (*labels, ("state", "sent")))] == 1
+    assert samples[("ordermanager_stack_delivery_seconds_count", labels)] == 1
     assert "# TYPE ordermanager_stack_delivery_seconds histogram" in body
 
 
