@@ -93,7 +93,13 @@ class Screen:
             table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(*(_text(row.get(key)) for key, _ in columns))
-        self.console.print(table)
+        if self.console.is_terminal:
+            self.console.print(table)
+            return
+        # Off a terminal, no padding after the last column: lines end where their text ends.
+        with self.console.capture() as captured:
+            self.console.print(table)
+        self.stream.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
     def fields(self, pairs: Sequence[tuple[str, Any]]) -> None:
         """A record, one field a line: the names aligned, the values as they are (nothing cut)."""
