@@ -62,12 +62,24 @@ class Command(BaseCommand):
     help = "Set up and run the order manager: web app and stack controller (and, with --demo, the sandbox)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("ORDERMANAGER_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("ORDERMANAGER_PORT", "8000")))
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("ORDERMANAGER_HOST", "127.0.0.1"),
+            help="the address to listen on (ORDERMANAGER_HOST; default 127.0.0.1)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("ORDERMANAGER_PORT", "8000")),
+            help="the web app's port (ORDERMANAGER_PORT; default 8000)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
         parser.add_argument("--demo", action="store_true", help="also run the ChannelAdvisor sandbox as a demo cart")
         parser.add_argument(
-            "--sandbox-port", type=int, default=int(os.environ.get("ORDERMANAGER_SANDBOX_PORT", "8765"))
+            "--sandbox-port",
+            type=int,
+            default=int(os.environ.get("ORDERMANAGER_SANDBOX_PORT", "8765")),
+            help="the sandbox's port, with --demo (ORDERMANAGER_SANDBOX_PORT; default 8765)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
