@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
@@ -106,6 +106,11 @@ def check_quantity(value: int, *, field: str = "quantity", maximum: int = MAX_QU
 def _check_open(order: Order) -> None:
     if order.cancelled_at is not None:
         raise InputError("order", f"order {order.pk} is cancelled")
+
+
+def _check_not_on_hold(order: Order, doing: str) -> None:
+    if order.on_hold:
+        raise InputError("order", f"order {order.pk} is on hold; release it before {doing}")
 
 
 # --- receiving orders and items ---------------------------------------------------------------
@@ -269,9 +274,12 @@ def approve_order(order: Order | int, *, actor: str) -> Order:
     _check_open(order)
     if order.on_hold:
         raise InputError("order", f"order {order.pk} is on hold; release it before approving")
-    if order.approved_at is None:
-        order.approved_at = timezone.now()
-        order.save(update_fields=["approved_at", "updated_at"])
+    if order.shipping_status == ShippingStatus.SHIPPED:
+        raise InputError("order", f"order {order.pk} is already shipped; approval comes before shipping")
+    if order.approved_at is not None:
+        return order  # approving twice changes nothing: no event, no label, no update to the cart
+    order.approved_at = timezone.now()
+    order.save(update_fields=["approved_at", "updated_at"])
     record(order, Kind.ACTION, "Order approved", actor)
     fire(order, "OrderApprove", actor=actor)
     return order
@@ -432,6 +440,7 @@ def set_actual_ship_date(
     """Set the actual ship date of some items, or of the whole order when no items are given."""
     order = get_order(order, lock=True)
     _check_open(order)
+    _check_not_on_hold(order, "shipping it")
     chosen = _resolve_items(order, items)
     if chosen is None:
         targets = _live_items(order)
@@ -507,6 +516,7 @@ def add_tracking_number(
     """
     order = get_order(order, lock=True)
     _check_open(order)
+    _check_not_on_hold(order, "adding tracking")
     number = clean_tracking_number(number)
     if order.tracking_numbers.filter(number=number).exists():
         raise InputError("tracking_number", f"{number} is already on order {order.pk}")
@@ -588,6 +598,7 @@ class ProcessReport:
     processed: list[str]
     too_old: int
     lookback_days: int
+    on_hold: list[str] = field(default_factory=list)
 
 
 def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> ProcessReport:
@@ -600,7 +611,8 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     since = (now or timezone.now()) - dt.timedelta(days=days)
     unprocessed = TrackingNumber.objects.filter(processed=False)
     too_old = unprocessed.filter(created_at__lt=since).count()
-    done = []
+    report = ProcessReport([], too_old, days)
+    done = report.processed
     for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
         order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
         with transaction.atomic():
@@ -608,10 +620,13 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
                 continue  # another operator processed it meanwhile
+            if order.on_hold:
+                report.on_hold.append(tracking.number)  # waits for the release
+                continue
             record(order, Kind.ACTION, f"Process Tracking Numbers: processing {tracking.number}", actor)
             _process_tracking_number(order, tracking, actor)
             done.append(tracking.number)
-    return ProcessReport(done, too_old, days)
+    return report
 
 
 def refresh_shipping_status(order: Order, actor: str) -> None:

@@ -238,7 +238,10 @@ class Command(ProductCommand):
         self.screen.table(columns, rows, empty=f"Order {o.pk} has no timeline entries.")
 
     def do_approve(self, order: str, **_: Any) -> None:
-        actions.approve_order(order, actor=self.actor)
+        before = self.last_timeline_id(order)
+        approved = actions.approve_order(order, actor=self.actor)
+        if not approved.timeline.filter(id__gt=before).exists():
+            self.screen.line(f"Order {approved.pk} is already approved; nothing changed.")
 
     def do_pay(self, order: str, amount: str, declined: bool, **_: Any) -> None:
         actions.log_payment(order, parse_decimal("amount", amount), actor=self.actor, declined=declined)

@@ -63,6 +63,11 @@ class Command(ProductCommand):
                 "No unprocessed tracking number to process (tracking add processes a number at once, "
                 "unless given --no-process)."
             )
+        if report.on_hold:
+            self.screen.line(
+                f"{plural(len(report.on_hold), 'tracking number')} on orders on hold left until they are released: "
+                f"{', '.join(report.on_hold)}."
+            )
         if report.too_old:
             self.screen.line(
                 f"{plural(report.too_old, 'unprocessed tracking number')} older than "
