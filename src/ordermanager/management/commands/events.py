@@ -44,9 +44,6 @@ class Command(ProductCommand):
                     "notify_cart": bool(rule and rule.notify_cart),
                 }
             )
-        if json:
-            self.screen.json(rows)
-            return
         columns = [
             ("event", "Event"),
             ("scope", "Scope"),
@@ -54,7 +51,7 @@ class Command(ProductCommand):
             ("order_label", "Order Status"),
             ("notify_cart", "Notify Cart"),
         ]
-        self.screen.table(columns, rows, empty="The event catalogue is empty.")
+        self.screen.rows(columns, rows, as_json=json, empty="The event catalogue is empty.")
 
     def do_show(self, event: str, json: bool, **_: Any) -> None:
         definition = get_event(event)

@@ -22,12 +22,8 @@ class Command(ProductCommand):
 
     def do_list(self, json: bool, **_: Any) -> None:
         rows = [{"label": label.name} for label in StatusLabel.objects.all()]
-        if json:
-            self.screen.json(rows)
-        else:
-            self.screen.table(
-                [("label", "Status label")], rows, empty="No status labels yet: ordermanager events load-defaults."
-            )
+        empty = "No status labels yet: ordermanager events load-defaults."
+        self.screen.rows([("label", "Status label")], rows, as_json=json, empty=empty)
 
     def do_add(self, name: str, **_: Any) -> None:
         label = rules.add_label(name)

@@ -199,9 +199,6 @@ class Command(ProductCommand):
             }
             for o in orders
         ]
-        if json:
-            self.screen.json(rows)
-            return
         columns = [
             ("order", "Order"),
             ("cart", "Cart"),
@@ -211,7 +208,7 @@ class Command(ProductCommand):
             ("shipping", "Shipping"),
             ("received", "Received"),
         ]
-        self.screen.table(columns, rows, empty="No orders yet: ordermanager import-orders downloads them.")
+        self.screen.rows(columns, rows, as_json=json, empty="No orders yet: ordermanager import-orders downloads them.")
 
     def do_show(self, order: str, json: bool, **_: Any) -> None:
         shown = order_details(actions.get_order(order))
@@ -231,11 +228,8 @@ class Command(ProductCommand):
     def do_timeline(self, order: str, json: bool, **_: Any) -> None:
         o = actions.get_order(order)
         rows = [{"at": e.at, "actor": e.actor, "kind": e.kind, "message": e.message} for e in o.timeline.order_by("id")]
-        if json:
-            self.screen.json(rows)
-            return
         columns = [("at", "When"), ("actor", "Who"), ("kind", "What"), ("message", "")]
-        self.screen.table(columns, rows, empty=f"Order {o.pk} has no timeline entries.")
+        self.screen.rows(columns, rows, as_json=json, empty=f"Order {o.pk} has no timeline entries.")
 
     def do_approve(self, order: str, **_: Any) -> None:
         before = self.last_timeline_id(order)

@@ -137,9 +137,6 @@ class Command(ProductCommand):
             }
             for r in records[: parse_int("limit", limit)]
         ]
-        if json:
-            self.screen.json(rows)
-            return
         columns = [
             ("record", "Record"),
             ("kind", "Kind"),
@@ -151,7 +148,7 @@ class Command(ProductCommand):
             ("last_error", "Last error"),
         ]
         empty = f"No {state} records on the stack." if state else "The stack is empty."
-        self.screen.table(columns, rows, empty=empty)
+        self.screen.rows(columns, rows, as_json=json, empty=empty)
 
     def do_show(self, id: str, json: bool, **_: Any) -> None:
         record = StackRecord.objects.select_related("cart").filter(pk=parse_int("id", id)).first()

@@ -89,9 +89,6 @@ class Command(ProductCommand):
             }
             for t in query
         ]
-        if json:
-            self.screen.json(rows)
-            return
         columns = [
             ("order", "Order"),
             ("package", "Package"),
@@ -100,6 +97,9 @@ class Command(ProductCommand):
             ("processed", "Processed"),
             ("added", "Added"),
         ]
-        self.screen.table(
-            columns, rows, empty="No unprocessed tracking numbers." if unprocessed else "No tracking numbers yet."
+        self.screen.rows(
+            columns,
+            rows,
+            as_json=json,
+            empty="No unprocessed tracking numbers." if unprocessed else "No tracking numbers yet.",
         )
