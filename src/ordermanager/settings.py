@@ -169,7 +169,7 @@ LOGGING = {
 # for AXES_COOLOFF_TIME hours; an administrator unlocks it sooner with `ordermanager django axes_reset_username NAME`.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["ordermanager.auth.LoginLockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 10
 # Either one locks: a user name tried from anywhere, or an address trying many user names.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -136,3 +136,16 @@ def test_healthz_reports_the_database_and_the_controller_heartbeat():
     assert response.status_code == 200
     assert response.json()["controller"] == "ok"
     assert 0 <= response.json()["controller_heartbeat_age_seconds"] < 30
+
+
+@pytest.mark.django_db
+def test_a_locked_account_stays_locked_for_the_web_even_if_code_checks_its_password():
+    from django.contrib.auth import authenticate
+
+    User.objects.create_superuser("op", "op@example.com", PASSWORD)
+    for _ in range(10):
+        _login(Client(), "op", "wrong")
+    assert _login(Client(), "op", PASSWORD) == 429
+    # code in this process (no request) still checks the password itself
+    assert authenticate(username="op", password=PASSWORD) is not None
+    assert authenticate(username="op", password="wrong") is None
