@@ -12,6 +12,7 @@ from django.db import connections
 
 from ordermanager import cli
 from ordermanager.management.output import Screen, local_time, plural
+from ordermanager.orders.models import Order
 
 
 @pytest.fixture(autouse=True)
@@ -102,10 +103,11 @@ def test_json_on_every_list_and_show_command():
 
     call_command("carts", "add", "Web", "--type", "generic", "--script-url", "http://127.0.0.1:9/s.php")
     call_command("order", "create", "--item", "SKU-1:2", stdout=io.StringIO())
+    number = str(Order.objects.get().pk)
     for args in [
         ("order", "list"),
-        ("order", "show", "1"),
-        ("order", "timeline", "1"),
+        ("order", "show", number),
+        ("order", "timeline", number),
         ("carts", "list"),
         ("carts", "show", "Web"),
         ("carts", "carriers", "Web"),
