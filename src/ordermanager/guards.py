@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.signals import pre_save
 
 from ordermanager.errors import InputError
 
 PRODUCT_APPS = ("ordermanager",)
-_INTEGER_TYPES = {
-    "SmallIntegerField",
-    "IntegerField",
-    "BigIntegerField",
-    "PositiveSmallIntegerField",
-    "PositiveIntegerField",
-    "PositiveBigIntegerField",
-}
 
 
 def check_value(field: models.Field, value: Any) -> None:
@@ -34,11 +27,10 @@ def check_value(field: models.Field, value: Any) -> None:
             raise InputError(field.name, "must not contain a NUL character")
         if field.max_length and len(value) > field.max_length:
             raise InputError(field.name, f"is at most {field.max_length:,} characters; {len(value):,} given")
-    internal = field.get_internal_type()
-    if internal in _INTEGER_TYPES and isinstance(value, int):
-        low, high = connection.ops.integer_field_range(internal)
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise InputError(field.name, f"must be between {low:,} and {high:,}")
+    # The standard ranges (PostgreSQL's), also on SQLite, which would keep what PostgreSQL refuses.
+    limits = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+    if limits and isinstance(value, int) and not limits[0] <= value <= limits[1]:
+        raise InputError(field.name, f"must be between {limits[0]:,} and {limits[1]:,}")
 
 
 def check_row(sender: type[models.Model], instance: models.Model, **_: Any) -> None:

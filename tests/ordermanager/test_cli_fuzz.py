@@ -12,6 +12,7 @@ from django.db import connections
 
 from ordermanager import cli
 from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
 from ordermanager.orders.models import Order, TimelineEntry
 from ordermanager.stack.models import StackRecord
 from ordermanager.statuses.models import StatusLabel
@@ -168,3 +169,31 @@ def test_a_malformed_encryption_key_is_refused_at_start_in_one_line(tmp_path):
         "ordermanager: ORDERMANAGER_ENCRYPTION_KEY: key 1 is not a Fernet key "
         "(32 url-safe base64-encoded bytes; make one with: ordermanager rotate-key --print-new-key)"
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"store_name": "x" * 100_000}, "store_name"),
+        ({"store_name": "nul\x00name"}, "store_name"),
+        ({"order_download_batch": 2**40}, "order_download_batch"),
+    ],
+)
+def test_every_write_path_checks_the_columns_before_the_database_does(change, field):
+    # given a write that skips the actions (as the admin or a script might)
+    cart = Cart(**{"cart_type": "generic", "store_name": "Web", **change})
+
+    # then the row is refused with the field's name, and the database never sees it
+    with pytest.raises(InputError) as error:
+        cart.save()
+    assert error.value.field == field
+    assert not Cart.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_huge_profile_id_written_directly_is_refused(ca_cart):
+    account = ca_cart.channeladvisor
+    account.profile_id = 10**30
+    with pytest.raises(InputError, match="profile_id: must be between"):
+        account.save()
