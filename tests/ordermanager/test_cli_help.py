@@ -142,3 +142,15 @@ def test_colour_only_on_a_terminal():
         Screen(stream, force_color=force).table([("a", "A")], [{"a": "x"}], empty="none")
     assert "\x1b[" not in plain.getvalue()
     assert "\x1b[" in forced.getvalue()
+
+
+def test_progress_off_a_terminal_is_a_plain_line_every_tenth():
+    out = io.StringIO()
+    progress = Screen(out).progress("Demo: importing")
+    for done in range(1, 201):
+        progress(done, 200)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Demo: importing 1/200"
+    assert lines[-1] == "Demo: importing 200/200"
+    assert len(lines) == 11
+    assert "\x1b" not in out.getvalue()
