@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from ordermanager.carts import service
+from ordermanager.carts import actions as service
 from ordermanager.stack import leases, metrics
 from ordermanager.stack.models import StackRecord
 

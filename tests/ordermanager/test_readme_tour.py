@@ -12,8 +12,8 @@ from django.db import connections
 from casandbox.testing import SandboxProcess
 from ordermanager import cli
 from ordermanager.demo import add_demo_cart
-from ordermanager.params import service as params
-from ordermanager.statuses.rules import load_default_status_events
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

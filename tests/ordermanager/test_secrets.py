@@ -15,7 +15,7 @@ from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from ordermanager.carts import service
+from ordermanager.carts import actions as service
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount, GenericCartSettings
 
 SECRETS = {

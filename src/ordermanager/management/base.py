@@ -87,8 +87,11 @@ class ProductCommand(BaseCommand):
     def add_subcommands(self) -> None:
         raise NotImplementedError
 
-    def sub(self, name: str, help_text: str, *, json: bool = False) -> CommandParser:
+    def sub(self, name: str, help_text: str, *positionals: tuple[str, str], json: bool = False) -> CommandParser:
+        """A subcommand, with its positional arguments as (name, help) pairs; `json` adds --json."""
         parser = self.subcommands.add_parser(name, help=help_text, description=help_text)
+        for positional, text in positionals:
+            parser.add_argument(positional, help=text)
         if json:
             parser.add_argument("--json", action="store_true", help="print JSON, for scripts")
         return parser

@@ -6,7 +6,7 @@ from typing import Any
 
 from ordermanager.management.base import ProductCommand
 from ordermanager.management.output import plural
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import EventRule
 
@@ -76,7 +76,7 @@ class Command(ProductCommand):
             changes["item_label"] = item_label
         if order_label is not None:
             changes["order_label"] = order_label
-        result = rules.set_event_rule(event, **changes)
+        result = statuses.set_event_rule(event, **changes)
         rule = result.rule
         self.stdout.write(
             f"{rule.event}: Item Status {rule.item_label or '-'}, Order Status {rule.order_label or '-'}, "
@@ -86,7 +86,7 @@ class Command(ProductCommand):
             self.stderr.write(f"warning: {warning}")
 
     def do_load_defaults(self, reset: bool, **_: Any) -> None:
-        loaded = rules.load_default_status_events(reset=reset)
+        loaded = statuses.load_default_status_events(reset=reset)
         self.screen.line(
             f"Default status events loaded: {plural(len(loaded.labels_added), 'label')} added, "
             f"{plural(len(loaded.rules_set), 'rule')} set."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordermanager.management.base import ProductCommand
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.models import StatusLabel
 
 
@@ -26,15 +26,15 @@ class Command(ProductCommand):
         self.screen.rows([("label", "Status label")], rows, as_json=json, empty=empty)
 
     def do_add(self, name: str, **_: Any) -> None:
-        label = rules.add_label(name)
+        label = statuses.add_label(name)
         self.stdout.write(f"Added status label {label.name!r}.")
 
     def do_delete(self, name: str, yes: bool, **_: Any) -> None:
-        label = rules.get_label(name)
+        label = statuses.get_label(name)
         if not yes:
             answer = input(f"Delete selected entry {label.name!r} from list? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 self.stdout.write("Nothing deleted.")
                 return
-        rules.delete_label(name)
+        statuses.delete_label(name)
         self.stdout.write(f"Deleted status label {label.name!r}.")

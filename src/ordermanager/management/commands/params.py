@@ -6,7 +6,7 @@ from typing import Any
 
 from ordermanager.carts.lookup import get_cart
 from ordermanager.management.base import ProductCommand
-from ordermanager.params import service
+from ordermanager.params import actions as params
 from ordermanager.params.models import CartParameter
 
 
@@ -28,13 +28,13 @@ class Command(ProductCommand):
 
     def do_show(self, search: str, group: str | None, cart: str | None, json: bool, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        found = service.search(search, group)
+        found = params.search(search, group)
         overrides = set(CartParameter.objects.filter(cart=chosen).values_list("name", flat=True)) if chosen else set()
         rows = [
             {
                 "group": d.group,
                 "name": d.name,
-                "value": d.render(service.get(d.name, cart=chosen)),
+                "value": d.render(params.get(d.name, cart=chosen)),
                 "this_cart": d.name in overrides,
                 "description": d.description,
             }
@@ -50,12 +50,12 @@ class Command(ProductCommand):
 
     def do_set(self, name: str, value: str, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        definition, parsed = service.set_parameter(name, value, cart=chosen)
+        definition, parsed = params.set_parameter(name, value, cart=chosen)
         scope = f" for cart {chosen.store_name}" if chosen else ""
         self.stdout.write(f"{definition.name} = {definition.render(parsed)}{scope}")
 
     def do_reset(self, name: str, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        definition = service.reset_parameter(name, cart=chosen)
-        value = definition.render(service.get(definition.name, cart=chosen))
+        definition = params.reset_parameter(name, cart=chosen)
+        value = definition.render(params.get(definition.name, cart=chosen))
         self.stdout.write(f"{definition.name} = {value} (default{' for ' + chosen.store_name if chosen else ''})")

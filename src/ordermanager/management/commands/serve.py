@@ -24,12 +24,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ordermanager import keys
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_CART, add_demo_cart
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
 from ordermanager.statuses.models import StatusLabel
-from ordermanager.statuses.rules import load_default_status_events
 
 
 def admin_password_file() -> Path:
