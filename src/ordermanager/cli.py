@@ -94,13 +94,16 @@ def _fail(message: str, code: int) -> int:
 
 def _record_unexpected() -> str:
     """Keep the traceback for whoever investigates, in a private file, and say where it is."""
-    from django.conf import settings
+    try:
+        from django.conf import settings
 
-    path = settings.DATA_DIR / "last-error.txt"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(traceback.format_exc())
-    return str(path)
+        path = settings.DATA_DIR / "last-error.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(traceback.format_exc())
+    except Exception:  # the settings themselves may be what failed
+        return "run it again with --traceback"
+    return f"details in {path}"
 
 
 def run(argv: Sequence[str]) -> int:
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail("input: standard input ended before an answer was given", 2)
     except Exception as error:  # the one place that turns the unexpected into one line
         where = _record_unexpected()
-        code = _fail(f"unexpected error: {type(error).__name__}: {str(error)[:200]} (details in {where})", 1)
+        code = _fail(f"unexpected error: {type(error).__name__}: {str(error)[:200]} ({where})", 1)
     sys.exit(code)
 
 

@@ -104,7 +104,10 @@ def _database() -> dict:
     return db
 
 
-DATABASES = {"default": _database()}
+try:
+    DATABASES = {"default": _database()}
+except ValueError as error:  # an unknown scheme or a malformed address
+    raise ImproperlyConfigured(f"DATABASE_URL: {error}") from None
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -197,3 +197,24 @@ def test_a_huge_profile_id_written_directly_is_refused(ca_cart):
     account.profile_id = 10**30
     with pytest.raises(InputError, match="profile_id: must be between"):
         account.save()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "ORDERMANAGER_TIME_ZONE",
+            "Mars/Olympus",
+            "ordermanager: ORDERMANAGER_TIME_ZONE: 'Mars/Olympus' is not a time zone",
+        ),
+        ("DATABASE_URL", "bogus://x", "ordermanager: DATABASE_URL: Scheme 'bogus://' is unknown."),
+    ],
+)
+def test_a_broken_setting_is_one_line_at_start(tmp_path, variable, value, message):
+    env = {**_env(tmp_path), variable: value}
+    result = subprocess.run(
+        [sys.executable, "-m", "ordermanager", "order", "list"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(message)
