@@ -21,6 +21,7 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
         ("order", "work an order: show, timeline, approve, hold, pick, ship dates, cancel, returns"),
         ("tracking", "add tracking numbers; Process Tracking Numbers"),
         ("import-orders", "download new orders from the carts"),
+        ("import-problems", "orders set aside at import, and why; retry them"),
     ],
     "Set-up": [
         ("carts", "shopping carts: add, edit, test settings, map carriers"),

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.core import Metric as Metric_
 from prometheus_client.registry import Collector
 
+from ordermanager.carts import import_problems
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -31,6 +32,7 @@ FAMILIES = {
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
+    "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
 }
 
 
@@ -111,6 +113,10 @@ class _StackCollector(Collector):
             _add(sent, _labels(row), row["n"])
         yield sent
         yield self._latency(delivered)
+        problems = _family("ordermanager_import_problems", ["cart"])
+        for cart, count in import_problems.counts_by_cart().items():
+            _add(problems, {"cart": cart}, count)
+        yield problems
         stored: dict[str, list[tuple[dict[str, str], float]]] = {}
         for key, value in Metric.objects.values_list("key", "value"):
             name, labels = _parse_key(key)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from ordermanager.carts import import_problems
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.management.output import plural
@@ -101,6 +102,7 @@ class Command(ProductCommand):
                     "oldest_waiting_seconds": (now - oldest).total_seconds() if oldest else None,
                     "controllers": alive,
                     "problems": problems,
+                    "import_problems": import_problems.counts_by_cart(),
                 }
             )
             return
@@ -118,6 +120,11 @@ class Command(ProductCommand):
             verb = "needs" if problems == 1 else "need"
             self.screen.line(
                 f"{plural(problems, 'problem record')} {verb} you: ordermanager stack list --state problem"
+            )
+        for cart, count in import_problems.counts_by_cart().items():
+            self.screen.line(
+                f"{cart}: {plural(count, 'order')} set aside at import {'needs' if count == 1 else 'need'} you: "
+                "ordermanager import-problems list"
             )
 
     def do_list(self, state: str | None, limit: str, json: bool, **_: Any) -> None:
