@@ -20,6 +20,7 @@ from prometheus_client.core import Metric as Metric_
 from prometheus_client.registry import Collector
 
 from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -33,6 +34,8 @@ FAMILIES = {
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
     "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
+    "ordermanager_cart_last_import_timestamp_seconds": ("gauge", "When the cart's last order import finished."),
+    "ordermanager_cart_last_import_ok": ("gauge", "1 if the cart's last order import worked, 0 if it failed."),
 }
 
 
@@ -117,6 +120,7 @@ class _StackCollector(Collector):
         for cart, count in import_problems.counts_by_cart().items():
             _add(problems, {"cart": cart}, count)
         yield problems
+        yield from self._imports()
         stored: dict[str, list[tuple[dict[str, str], float]]] = {}
         for key, value in Metric.objects.values_list("key", "value"):
             name, labels = _parse_key(key)
@@ -128,6 +132,20 @@ class _StackCollector(Collector):
             for labels, value in rows:
                 _add(family, {k: labels.get(k, "") for k in names}, value)
             yield family
+
+    @staticmethod
+    def _imports() -> Iterator[Metric_]:
+        """The last import of each cart that has finished one: a failed scheduled import shows here, not only
+        in a log."""
+        finished = Cart.objects.filter(last_import_ok__isnull=False, last_import_finished_at__isnull=False)
+        rows = list(finished.values_list("store_name", "last_import_finished_at", "last_import_ok"))
+        when = _family("ordermanager_cart_last_import_timestamp_seconds", ["cart"])
+        ok = _family("ordermanager_cart_last_import_ok", ["cart"])
+        for name, at, succeeded in rows:
+            _add(when, {"cart": name}, at.timestamp())
+            _add(ok, {"cart": name}, int(succeeded))
+        yield when
+        yield ok
 
     @staticmethod
     def _latency(delivered: QuerySet[StackRecord]) -> Metric_:

@@ -17,7 +17,6 @@ from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
-from ordermanager.crypto import mask
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 
@@ -184,31 +183,12 @@ class Command(ProductCommand):
             ("Send Status to Web", cart.send_status_to_web),
             ("Synchronize Inventory", cart.synchronize_inventory),
             ("Order Download Batch", cart.order_download_batch),
-            ("Last import", cart.last_import_at),
         ]
-        if cart.cart_type == "channeladvisor":
-            a = cart.channeladvisor
-            fields += [
-                ("Member Name", a.member_name),
-                ("API AccountID", a.account_id),
-                ("Account Profile ID", a.profile_id),
-                ("API base address", a.api_base_url),
-                ("Application ID", mask(a.application_id)),
-                ("Shared Secret", mask(a.shared_secret)),
-                ("Refresh Token", mask(a.refresh_token)),
-                ("Download checkout statuses", ", ".join(a.download_checkout_statuses)),
-                ("Download payment statuses", ", ".join(a.download_payment_statuses)),
-                ("Download shipping statuses", ", ".join(a.download_shipping_statuses)),
-                ("Download externally managed", a.download_externally_managed),
-            ]
-        if cart.cart_type == "generic":
-            g = cart.generic
-            fields += [
-                ("Script URL", g.script_url),
-                ("User Name", g.user_name),
-                ("Password", mask(g.password)),
-                ("Code", g.code),
-            ]
+        settings = cart.type_settings
+        if settings is not None:
+            fields += settings.fields()
+        if cart.type.imports_orders:
+            fields.append(("Last Import", cart.last_import))
         self.screen.record(fields, as_json=json)
 
     def do_add(self, store_name: str, cart_type: str, **options: Any) -> None:

@@ -9,6 +9,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.management.output import plural
@@ -94,6 +95,9 @@ class Command(ProductCommand):
             {"cart": cart, **{s: by_state.get(s, 0) for s in states}} for cart, by_state in sorted(counts.items())
         ]
         problems = sum(c.get(State.PROBLEM, 0) for c in counts.values())
+        last_imports = [
+            (c.store_name, c.last_import) for c in Cart.objects.filter(active=True) if c.type.imports_orders
+        ]
         if json:
             self.screen.json(
                 {
@@ -103,6 +107,7 @@ class Command(ProductCommand):
                     "controllers": alive,
                     "problems": problems,
                     "import_problems": import_problems.counts_by_cart(),
+                    "last_imports": dict(last_imports),
                 }
             )
             return
@@ -116,6 +121,8 @@ class Command(ProductCommand):
             self.screen.line(f"Stack controller {lease['holder']} is running (heartbeat {beat} ago).")
         if not alive:
             self.screen.line("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        for cart, line in last_imports:
+            self.screen.line(f"Last import from {cart}: {line}")
         if problems:
             verb = "needs" if problems == 1 else "need"
             self.screen.line(
