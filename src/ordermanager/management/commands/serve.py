@@ -172,12 +172,14 @@ class Command(BaseCommand):
         return process
 
     def _welcome(self, host: str, port: int, sandbox_port: int | None, password: str | None) -> None:
-        lines = ["", f"The order manager is running: http://{host}:{port}/admin/"]
+        lines = ["", f"The order manager is running: http://{host}:{port}/"]
         if password:
+            # The first user is a superuser: every screen, the Maintenance menu and the Django admin.
             lines.append(
                 f"  Log in as admin with password {password}  (also in {admin_password_file()}, readable by you "
                 "only; change the password, then delete the file)"
             )
+        lines.append(f"  Django admin (superusers): http://{host}:{port}/admin/")
         if sandbox_port:
             lines.append(
                 f"  Demo cart {DEMO_CART!r} talks to the ChannelAdvisor sandbox at http://{host}:{sandbox_port}"

@@ -5,17 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Count, Min
-from django.utils import timezone
-
 from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.management.output import plural
-from ordermanager.stack import actions, leases
+from ordermanager.stack import actions
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from ordermanager.stack.overview import overview
 
 
 def _age(seconds: float) -> str:
@@ -79,43 +77,34 @@ class Command(ProductCommand):
             raise InputError("controller", str(error)) from None
 
     def do_status(self, json: bool, **_: Any) -> None:
-        now = timezone.now()
-        rows = StackRecord.objects.values("cart__store_name", "state").annotate(n=Count("id")).order_by()
-        counts: dict[str, dict[str, int]] = {}
-        for row in rows:
-            counts.setdefault(row["cart__store_name"] or "(e-mail)", {})[row["state"]] = row["n"]
-        total = StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT, State.PROBLEM]).count()
-        oldest = StackRecord.objects.filter(state__in=OPEN_STATES).aggregate(at=Min("created_at"))["at"]
-        alive = [
-            {"holder": lease.holder, "heartbeat_seconds_ago": round((now - lease.heartbeat_at).total_seconds(), 1)}
-            for lease in leases.alive("controller:")
-        ]
+        view = overview()
         states = [s.value for s in State]
-        by_cart = [
-            {"cart": cart, **{s: by_state.get(s, 0) for s in states}} for cart, by_state in sorted(counts.items())
+        by_cart = [{"cart": cart, **{s: by_state.get(s, 0) for s in states}} for cart, by_state in view.counts.items()]
+        alive = [
+            {"holder": lease.holder, "heartbeat_seconds_ago": round((view.now - lease.heartbeat_at).total_seconds(), 1)}
+            for lease in view.controllers
         ]
-        problems = sum(c.get(State.PROBLEM, 0) for c in counts.values())
         last_imports = [
             (c.store_name, c.last_import) for c in Cart.objects.filter(active=True) if c.type.imports_orders
         ]
         if json:
             self.screen.json(
                 {
-                    "on_stack": total,
+                    "on_stack": view.on_stack,
                     "by_cart": by_cart,
-                    "oldest_waiting_seconds": (now - oldest).total_seconds() if oldest else None,
+                    "oldest_waiting_seconds": view.oldest_waiting_seconds,
                     "controllers": alive,
-                    "problems": problems,
+                    "problems": view.problems,
                     "import_problems": import_problems.counts_by_cart(),
                     "last_imports": dict(last_imports),
                 }
             )
             return
+        total = view.on_stack
         self.screen.line(f"There {'is' if total == 1 else 'are'} {plural(total, 'record')} on the stack.")
         self.screen.table([("cart", "Cart"), *((s, s) for s in states)], by_cart, empty="The stack is empty.")
-        self.screen.line(
-            f"Oldest waiting record: {_age((now - oldest).total_seconds()) + ' old' if oldest else 'none'}"
-        )
+        age = view.oldest_waiting_seconds
+        self.screen.line(f"Oldest waiting record: {_age(age) + ' old' if age is not None else 'none'}")
         for lease in alive:
             beat = _age(lease["heartbeat_seconds_ago"])
             self.screen.line(f"Stack controller {lease['holder']} is running (heartbeat {beat} ago).")
@@ -123,10 +112,10 @@ class Command(ProductCommand):
             self.screen.line("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
         for cart, line in last_imports:
             self.screen.line(f"Last import from {cart}: {line}")
-        if problems:
-            verb = "needs" if problems == 1 else "need"
+        if view.problems:
+            verb = "needs" if view.problems == 1 else "need"
             self.screen.line(
-                f"{plural(problems, 'problem record')} {verb} you: ordermanager stack list --state problem"
+                f"{plural(view.problems, 'problem record')} {verb} you: ordermanager stack list --state problem"
             )
         for cart, count in import_problems.counts_by_cart().items():
             self.screen.line(
