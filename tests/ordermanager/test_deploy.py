@@ -48,20 +48,22 @@ def test_check_deploy_warns_without_https(tmp_path):
 PASSWORD = "a-long-Passphrase-for-tests"
 
 
-def _login(client: Client, username: str, password: str) -> int:
-    response = client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+def _login(client: Client, username: str, password: str, page: str = "/admin/login/?next=/admin/") -> int:
+    response = client.post(page, {"username": username, "password": password})
     return response.status_code
 
 
 @pytest.mark.django_db
-def test_ten_wrong_passwords_lock_the_account():
+@pytest.mark.parametrize("page", ["/admin/login/?next=/admin/", "/login/"])
+def test_ten_wrong_passwords_lock_the_account(page):
     User.objects.create_superuser("op", "op@example.com", PASSWORD)
     client = Client()
     for _ in range(9):
-        assert _login(client, "op", "wrong") == 200  # the form again, with its error
+        assert _login(client, "op", "wrong", page) == 200  # the form again, with its error
     # the tenth wrong one locks the account ...
-    assert _login(client, "op", "wrong") == 429
-    # ... and now even the right password is refused, from any address
+    assert _login(client, "op", "wrong", page) == 429
+    # ... and now even the right password is refused, from any address, on either login page
+    assert _login(Client(REMOTE_ADDR="10.0.0.9"), "op", PASSWORD, page) == 429
     assert _login(Client(REMOTE_ADDR="10.0.0.9"), "op", PASSWORD) == 429
     assert Client().get("/admin/").status_code == 302
 
