@@ -17,12 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ordermanager.wording import plural
+
+__all__ = ["Screen", "local_time", "plural", "to_json"]
+
 Column = tuple[str, str]  # (key in the row, header)
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """'1 record', '2 records', '0 records'; `many` for the irregular ones ('1 entry', '2 entries')."""
-    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
 
 
 def local_time(value: dt.datetime | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ordermanager.management.base import ProductCommand
-from ordermanager.management.output import plural
 from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import EventRule
@@ -87,7 +86,4 @@ class Command(ProductCommand):
 
     def do_load_defaults(self, reset: bool, **_: Any) -> None:
         loaded = statuses.load_default_status_events(reset=reset)
-        self.screen.line(
-            f"Default status events loaded: {plural(len(loaded.labels_added), 'label')} added, "
-            f"{plural(len(loaded.rules_set), 'rule')} set."
-        )
+        self.screen.line(loaded.summary)
