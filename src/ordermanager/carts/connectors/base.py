@@ -60,6 +60,9 @@ class CartError(Exception):
         raw: str = "",
         outcome: Outcome | None = None,
     ) -> None:
+        # A cart's answer is outside text that ends up in the stack record's columns: a NUL byte would make
+        # the row guard (and PostgreSQL) refuse the write that records the failure, and the sender would die.
+        message = _storable(message)
         super().__init__(message)
         self.kind = kind
         self.outcome = outcome
@@ -67,10 +70,14 @@ class CartError(Exception):
         self.fix_hint = fix_hint
         self.retry_after = retry_after
         self.status = status
-        self.raw = raw[:4000]
+        self.raw = _storable(raw)[:4000]
 
     def __str__(self) -> str:
         return f"{self.message} ({self.fix_hint})" if self.fix_hint else self.message
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def transport_error(error: httpx.TransportError, method: str, where: str, what: str = "the cart") -> CartError:
