@@ -28,11 +28,11 @@ from ordermanager.orders.importing import import_orders
 from ordermanager.params import actions as params
 from ordermanager.stack import actions, failures, leases
 from ordermanager.stack.delivery import deliver
+from ordermanager.stack.leases import EMAIL_LANE, lane_name
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")
 
-EMAIL_LANE = "email"
 EMAIL_CONCURRENCY = 2
 # Senders per allowed call in flight: while some wait on the cart, the others read the next order and
 # record the last answer, so the account's calls never wait on our own database work.
@@ -52,10 +52,6 @@ class Settings:
     imports: bool = True
     retry_base_seconds: float = actions.BACKOFF_BASE_SECONDS
     handle_signals: bool = True
-
-
-def lane_name(cart_id: int | None) -> str:
-    return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
 # A sender idle this long lets its database connection go, so quiet carts hold no connections.

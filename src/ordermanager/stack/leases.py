@@ -34,6 +34,12 @@ def _this_machine() -> str:
 
 
 MACHINE = _this_machine()
+EMAIL_LANE = "email"
+
+
+def lane_name(cart_id: int | None) -> str:
+    """The lease of a cart account, or of the buyers' e-mail."""
+    return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
 def new_holder() -> str:

@@ -7,6 +7,7 @@ counted. Only failures, which records do not remember one by one, are counted as
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,10 @@ FAMILIES = {
     "ordermanager_stack_records": ("gauge", "Stack records by state, kind and cart."),
     "ordermanager_stack_oldest_pending_seconds": ("gauge", "Age of the oldest record waiting to be sent, by cart."),
     "ordermanager_stack_controllers_alive": ("gauge", "Stack controllers whose heartbeat is current."),
+    "ordermanager_stack_account_controller": ("gauge", "1 for the controller driving each cart account."),
+    "ordermanager_stack_account_unattended": ("gauge", "1 if no controller drives the cart account (lease lapsed)."),
+    "ordermanager_stack_controller_accounts": ("gauge", "Cart accounts each live controller drives."),
+    "ordermanager_stack_controller_sent_per_minute": ("gauge", "Records sent over the last minute, by controller."),
     "ordermanager_stack_queued_total": ("counter", "Records put on the stack (changes folded into one count once)."),
     "ordermanager_stack_sent_total": ("counter", "Records delivered."),
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
@@ -81,6 +86,7 @@ def render() -> str:
     family("ordermanager_stack_controllers_alive")
     alive = Lease.objects.filter(name__startswith="controller:", expires_at__gt=now).exclude(holder="").count()
     lines.append(f"ordermanager_stack_controllers_alive {alive}")
+    _shares(lines, family)
 
     family("ordermanager_stack_queued_total")
     for row in StackRecord.objects.values(*by_kind).annotate(n=Count("id")).order_by():
@@ -110,6 +116,34 @@ def render() -> str:
         family(name)
         lines.extend(f"{key} {value:g}" for key, value in stored if key.split("{")[0] == name)
     return "\n".join(lines) + "\n"
+
+
+def _shares(lines: list[str], family: Callable[[str], None]) -> None:
+    """Who drives which account, and what each controller delivers: a takeover shows here, not only in a log."""
+    from ordermanager.stack import leases, overview  # overview → leases → actions → metrics: import when used
+
+    accounts = overview.accounts()
+    family("ordermanager_stack_account_controller")
+    lines.extend(
+        f"{_key('ordermanager_stack_account_controller', {'cart': a.cart, 'controller': a.controller})} 1"
+        for a in accounts
+        if a.controller
+    )
+    family("ordermanager_stack_account_unattended")
+    lines.extend(
+        f"{_key('ordermanager_stack_account_unattended', {'cart': a.cart})} {int(a.controller is None)}"
+        for a in accounts
+    )
+    driven, sent = Counter(a.controller for a in accounts), Counter()
+    for a in accounts:
+        sent[a.controller] += a.sent_last_minute
+    holders = [lease.holder for lease in leases.alive("controller:")]
+    for name, counts in (
+        ("ordermanager_stack_controller_accounts", driven),
+        ("ordermanager_stack_controller_sent_per_minute", sent),
+    ):
+        family(name)
+        lines.extend(f"{_key(name, {'controller': holder})} {counts[holder]}" for holder in holders)
 
 
 def _imports(lines: list[str], family: Callable[[str], None]) -> None:

@@ -83,9 +83,16 @@ class Command(ProductCommand):
         if view.controllers:
             for lease in view.controllers:
                 beat = (view.now - lease.heartbeat_at).total_seconds()
-                self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
+                driven = ", ".join(a.cart for a in view.driven_by(lease.holder)) or "no account"
+                self.stdout.write(
+                    f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago): drives {driven}; "
+                    f"{view.sent_per_minute(lease.holder)} record(s) sent in the last minute."
+                )
         else:
             self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        for account in view.accounts:
+            driver = account.controller or "nobody: UNATTENDED (its lease lapsed with no controller to take it)"
+            self.stdout.write(f"Account {account.cart}: driven by {driver}; {account.sent_last_minute} sent/min.")
         for cart in Cart.objects.filter(active=True):
             if cart.type.imports_orders:
                 self.stdout.write(f"Last import from {cart.store_name}: {cart.last_import}")
