@@ -18,6 +18,7 @@ from typing import IO
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from casandbox import demo
@@ -28,6 +29,7 @@ from ordermanager.orders.actions import NewItem
 from ordermanager.stack import leases
 from ordermanager.stack.models import StackRecord, State
 from tests.conftest import make_sandbox_cart
+from tests.ordermanager.test_cli import run
 from tests.ordermanager.test_stack import live_cart, ships_per_order  # noqa: F401 - fixture
 from tests.ordermanager.test_stack_crash import controller, log, tail, wait_until_alive, wait_until_delivered  # noqa: F401
 
@@ -204,3 +206,27 @@ def test_after_a_kill_9_the_records_in_flight_go_before_a_backlog_of_500(
     # and every package reached the sandbox exactly once, and the recovery was one line
     exactly_once(ca)
     assert whole(log).count("recovered ") == 1, tail(log)
+
+
+def test_status_and_metrics_say_who_drives_each_account_and_which_is_unattended(db, sandbox, ca):
+    # given two accounts: one driven by a live controller, one whose lease lapsed with no one to take it
+    driven, lapsed = make_sandbox_cart(sandbox), make_sandbox_cart(sandbox, "CA Sandbox 2", second_profile=True)
+    holder = leases.new_holder()
+    assert leases.acquire(f"controller:{holder}", holder, 30)
+    assert leases.acquire(leases.lane_name(driven.pk), holder, 30)
+    assert leases.acquire(leases.lane_name(lapsed.pk), "gone:1:abc", 30)
+    leases.release(leases.lane_name(lapsed.pk), "gone:1:abc")
+
+    # when the operator looks
+    status = run("stack", "status")
+    body = Client().get("/metrics").content.decode()
+
+    # then each says which controller drives which account, and which account nobody drives
+    assert f"Account CA Sandbox: driven by {holder}" in status
+    assert "Account CA Sandbox 2: driven by nobody: UNATTENDED" in status
+    assert f"Stack controller {holder} is running" in status
+    assert "drives CA Sandbox;" in status
+    assert f'ordermanager_stack_account_controller{{cart="CA Sandbox",controller="{holder}"}} 1' in body
+    assert 'ordermanager_stack_account_unattended{cart="CA Sandbox 2"} 1' in body
+    assert 'ordermanager_stack_account_unattended{cart="CA Sandbox"} 0' in body
+    assert f'ordermanager_stack_controller_accounts{{controller="{holder}"}} 1' in body
