@@ -23,8 +23,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 WORK = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
@@ -39,6 +37,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench_stack import parse_time, wait_for  # noqa: E402 - run as bench/bench_scaleout.py
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
@@ -55,10 +54,6 @@ from ordermanager.statuses.actions import load_default_status_events  # noqa: E4
 LIMIT = 2000
 ACTOR = "bench"
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def parse_time(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def seed(ca: SandboxControl, accounts: int, first: int) -> list[int]:
@@ -130,15 +125,6 @@ def controller(lease: int) -> subprocess.Popen:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def holders(accounts: list[Cart]) -> dict[int, str]:
