@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from django.db import IntegrityError, transaction
@@ -28,6 +29,10 @@ FAMILIES = {
     "ordermanager_stack_records": ("gauge", "Stack records by state, kind and cart."),
     "ordermanager_stack_oldest_pending_seconds": ("gauge", "Age of the oldest record waiting to be sent, by cart."),
     "ordermanager_stack_controllers_alive": ("gauge", "Stack controllers whose heartbeat is current."),
+    "ordermanager_stack_account_controller": ("gauge", "1 for the controller driving each cart account."),
+    "ordermanager_stack_account_unattended": ("gauge", "1 if no controller drives the cart account (lease lapsed)."),
+    "ordermanager_stack_controller_accounts": ("gauge", "Cart accounts each live controller drives."),
+    "ordermanager_stack_controller_sent_per_minute": ("gauge", "Records sent over the last minute, by controller."),
     "ordermanager_stack_queued_total": ("counter", "Records put on the stack (changes folded into one count once)."),
     "ordermanager_stack_sent_total": ("counter", "Records delivered."),
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
@@ -106,6 +111,7 @@ class _StackCollector(Collector):
             [], Lease.objects.filter(name__startswith="controller:", expires_at__gt=now).exclude(holder="").count()
         )
         yield alive
+        yield from self._shares()
         queued = _family("ordermanager_stack_queued_total", ["kind", "cart"])
         for row in StackRecord.objects.values(*by_kind).annotate(n=Count("id")).order_by():
             _add(queued, _labels(row), row["n"])
@@ -159,6 +165,33 @@ class _StackCollector(Collector):
             counts = [(str(bound), row[f"le{n}"]) for n, bound in enumerate(LATENCY_BUCKETS)]
             histogram.add_metric([labels[k] for k in sorted(labels)], [*counts, ("+Inf", row["n"])], row["total"])
         return histogram
+
+    @staticmethod
+    def _shares() -> Iterator[Metric_]:
+        """Who drives which account, and what each controller delivers: a takeover shows here, not only in a log."""
+        from ordermanager.stack import leases, overview  # overview → leases → actions → metrics: import when used
+
+        accounts = overview.accounts()
+        driver = _family("ordermanager_stack_account_controller", ["cart", "controller"])
+        unattended = _family("ordermanager_stack_account_unattended", ["cart"])
+        for a in accounts:
+            if a.controller:
+                _add(driver, {"cart": a.cart, "controller": a.controller}, 1)
+            _add(unattended, {"cart": a.cart}, int(a.controller is None))
+        yield driver
+        yield unattended
+        driven, sent = Counter(a.controller for a in accounts), Counter()
+        for a in accounts:
+            sent[a.controller] += a.sent_last_minute
+        holders = [lease.holder for lease in leases.alive("controller:")]
+        for name, counts in (
+            ("ordermanager_stack_controller_accounts", driven),
+            ("ordermanager_stack_controller_sent_per_minute", sent),
+        ):
+            family = _family(name, ["controller"])
+            for holder in holders:
+                _add(family, {"controller": holder}, counts[holder])
+            yield family
 
 
 def render() -> bytes:

@@ -81,8 +81,16 @@ class Command(ProductCommand):
         states = [s.value for s in State]
         by_cart = [{"cart": cart, **{s: by_state.get(s, 0) for s in states}} for cart, by_state in view.counts.items()]
         alive = [
-            {"holder": lease.holder, "heartbeat_seconds_ago": round((view.now - lease.heartbeat_at).total_seconds(), 1)}
+            {
+                "holder": lease.holder,
+                "heartbeat_seconds_ago": round((view.now - lease.heartbeat_at).total_seconds(), 1),
+                "accounts": [a.cart for a in view.driven_by(lease.holder)],
+                "sent_last_minute": view.sent_per_minute(lease.holder),
+            }
             for lease in view.controllers
+        ]
+        accounts = [
+            {"cart": a.cart, "controller": a.controller, "sent_last_minute": a.sent_last_minute} for a in view.accounts
         ]
         last_imports = [
             (c.store_name, c.last_import) for c in Cart.objects.filter(active=True) if c.type.imports_orders
@@ -94,6 +102,7 @@ class Command(ProductCommand):
                     "by_cart": by_cart,
                     "oldest_waiting_seconds": view.oldest_waiting_seconds,
                     "controllers": alive,
+                    "accounts": accounts,
                     "problems": view.problems,
                     "import_problems": import_problems.counts_by_cart(),
                     "last_imports": dict(last_imports),
@@ -107,9 +116,16 @@ class Command(ProductCommand):
         self.screen.line(f"Oldest waiting record: {_age(age) + ' old' if age is not None else 'none'}")
         for lease in alive:
             beat = _age(lease["heartbeat_seconds_ago"])
-            self.screen.line(f"Stack controller {lease['holder']} is running (heartbeat {beat} ago).")
+            driven = ", ".join(lease["accounts"]) or "no account"
+            self.screen.line(
+                f"Stack controller {lease['holder']} is running (heartbeat {beat} ago): drives {driven}; "
+                f"{plural(lease['sent_last_minute'], 'record')} sent in the last minute."
+            )
         if not alive:
             self.screen.line("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        for account in accounts:
+            driver = account["controller"] or "nobody: UNATTENDED (its lease lapsed with no controller to take it)"
+            self.screen.line(f"Account {account['cart']}: driven by {driver}; {account['sent_last_minute']} sent/min.")
         for cart, line in last_imports:
             self.screen.line(f"Last import from {cart}: {line}")
         if view.problems:
