@@ -208,7 +208,8 @@ def test_after_a_kill_9_the_records_in_flight_go_before_a_backlog_of_500(
     assert whole(log).count("recovered ") == 1, tail(log)
 
 
-def test_status_and_metrics_say_who_drives_each_account_and_which_is_unattended(db, sandbox, ca):
+def test_status_and_metrics_say_who_drives_each_account_and_which_is_unattended(db, sandbox, ca, settings):
+    settings.METRICS_PUBLIC = True
     # given two accounts: one driven by a live controller, one whose lease lapsed with no one to take it
     driven, lapsed = make_sandbox_cart(sandbox), make_sandbox_cart(sandbox, "CA Sandbox 2", second_profile=True)
     holder = leases.new_holder()
