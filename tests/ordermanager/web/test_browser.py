@@ -1,0 +1,137 @@
+"""The web app in a real browser (Debian's chromium through Playwright) against a live server.
+
+The order is imported from the ChannelAdvisor sandbox over HTTP, shipped in the browser, and delivered by a stack
+controller run (the product's own, as `ordermanager stack run --once` runs it), so the sandbox receives the Ship call.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.orders.importing import import_orders
+from ordermanager.orders.models import Order, Shipment, TimelineEntry
+from ordermanager.params import actions as params
+from ordermanager.stack.models import StackRecord, State
+from ordermanager.statuses.actions import load_default_status_events
+from tests.conftest import make_sandbox_cart, sandbox_order
+from tests.ordermanager.test_stack import drain
+from tests.ordermanager.web.conftest import log_in, make_user, screenshot
+
+
+@pytest.fixture
+def shop(transactional_db: None, sandbox: SandboxProcess, ca: SandboxControl) -> dict:
+    """The demo account as a cart, status updates on, two orders imported from the sandbox, an operator."""
+    params.set_parameter("UseStatusUpdates", "True")
+    load_default_status_events()
+    cart = make_sandbox_cart(sandbox)
+    ids = [sandbox_order(ca, 2, 1, BuyerEmailAddress="ada@example.com"), sandbox_order(ca, 1)]
+    import_orders(cart)
+    orders = [Order.objects.get(cart=cart, channel_order_id=str(n)) for n in ids]
+    return {"cart": cart, "orders": orders, "operator": make_user("olga", "Operator")}
+
+
+def test_log_in(page: Page, live_server, shop: dict) -> None:
+    page.goto(f"{live_server.url}/orders/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/orders/$"))
+    screenshot(page, "login")
+    page.get_by_label("User name").fill("olga")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
+    log_in(page, live_server.url, "olga")
+    expect(page.get_by_role("heading", name="Main Menu")).to_be_visible()
+    expect(page.locator(".alarm")).to_contain_text("No stack controller is running")
+    screenshot(page, "home")
+
+
+def test_ship_an_order_and_watch_it_reach_the_sandbox(page: Page, live_server, shop: dict, ca: SandboxControl) -> None:
+    # given: the operator opens the order from the list
+    order: Order = shop["orders"][0]
+    log_in(page, live_server.url, "olga")
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Orders").click()
+    expect(page.get_by_role("heading", name="Orders")).to_be_visible()
+    screenshot(page, "orders")
+    page.get_by_role("link", name=str(order.pk), exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(f"Order {order.pk}"))).to_be_visible()
+    expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
+
+    # when: a tracking number for the whole order (the carrier and class come from the order)
+    tracking = page.locator("#add-tracking")
+    tracking.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    tracking.get_by_role("button", name="Add tracking").click()
+
+    # then: the page shows the package, and the update waits on the stack
+    expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
+    expect(page.locator("#cart-updates")).to_contain_text("the stack controller sends it next")
+    screenshot(page, "order-queued")
+    assert ca.calls(route="ship") == []
+
+    # when: the stack controller runs
+    drain()
+
+    # then: the sandbox got the Ship call, and the stack viewer and the order page say it was sent
+    assert len(ca.calls(route="ship")) == 1
+    page.goto(f"{live_server.url}/stack/?order={order.pk}")
+    row = page.locator("tr[id^=record-]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Sent")
+    screenshot(page, "stack")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    expect(page.locator("#cart-updates")).to_contain_text("Sent to CA Sandbox at")
+    expect(page.locator(".package")).to_contain_text("with the cart")
+    screenshot(page, "order-sent")
+    page.goto(f"{live_server.url}/stack/{StackRecord.objects.get(order=order).pk}/")
+    expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
+    screenshot(page, "stack-record")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(".chart h2")).to_contain_text("1 sent, 0 failed")
+    screenshot(page, "home-after-shipping")
+
+
+def test_bad_input_shows_the_fields_message_and_changes_nothing(page: Page, live_server, shop: dict) -> None:
+    order: Order = shop["orders"][1]
+    entries = TimelineEntry.objects.filter(order=order).count()
+    log_in(page, live_server.url, "olga")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    tracking = page.locator("#add-tracking")
+    tracking.get_by_label("Tracking number").fill("1ZNOCARRIER")
+    tracking.get_by_label("Carrier").fill("")
+    tracking.get_by_role("button", name="Add tracking").click()
+    carrier = page.locator("#add-tracking").get_by_label("Carrier")
+    expect(carrier).to_have_attribute("aria-invalid", "true")
+    expect(carrier).to_have_value("")
+    expect(page.locator("#add-tracking .field-error")).to_have_text("a new package needs a carrier (for example UPS)")
+    # the number typed is still there, to correct and send again
+    expect(page.locator("#add-tracking").get_by_label("Tracking number")).to_have_value("1ZNOCARRIER")
+    screenshot(page, "order-bad-input")
+    assert Shipment.objects.filter(order=order).count() == 0
+    assert TimelineEntry.objects.filter(order=order).count() == entries
+    assert not StackRecord.objects.filter(order=order).exists()
+
+
+def test_an_operator_cannot_open_settings(page: Page, live_server, shop: dict) -> None:
+    log_in(page, live_server.url, "olga")
+    expect(page.get_by_role("link", name="Maintenance menu")).to_have_count(0)
+    response = page.goto(f"{live_server.url}/maintenance/")
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("need the Manager role")
+
+
+def test_the_stack_viewer_refreshes_itself(page: Page, live_server, shop: dict) -> None:
+    log_in(page, live_server.url, "olga")
+    page.goto(f"{live_server.url}/stack/")
+    expect(page.locator("#live")).to_contain_text("The stack has never held a record")
+    # a change made elsewhere (here, the action the CLI calls) appears without reloading the page
+    from ordermanager.orders import actions
+
+    actions.add_tracking_number(
+        shop["orders"][1], "1ZPOLLED01", actor="cli:test", carrier="UPS", shipping_class="Ground"
+    )
+    expect(page.locator("tr[id^=record-]")).to_have_count(1, timeout=15_000)
+    assert StackRecord.objects.get().state == State.PENDING
