@@ -34,7 +34,7 @@ def doctor(order: Order, *options: str) -> str:
 def broken(order: Order, *options: str) -> tuple[str, str]:
     """The broken link's line and its fix; it is the last link printed (the doctor stops there)."""
     lines = doctor(order, "--no-test-settings", *options).splitlines()
-    at = next(n for n, line in enumerate(lines) if line.startswith("BROKEN"))
+    at = next(n for n, line in enumerate(lines) if line.startswith(("BROKEN", "NOT YET")))
     assert len(lines) == at + 2, f"the doctor stops at the first broken link, with its fix: {lines}"
     fix = lines[at + 1].strip()
     assert fix.startswith("To fix: "), lines
@@ -65,7 +65,7 @@ def drive(cart: Cart) -> None:
 
 def test_an_order_entered_by_hand_has_no_cart(status_updates: None) -> None:
     link, fix = broken(new_order(None))
-    assert "BROKEN Order from a cart: This order was entered by hand" in link
+    assert "BROKEN  Order from a cart: This order was entered by hand" in link
     assert "tell the buyer yourself" in fix
 
 
@@ -81,14 +81,14 @@ def test_use_status_updates_off_globally(ca_cart: Cart) -> None:
     order = new_order(ca_cart)
     ship(order)
     link, fix = broken(order)
-    assert "BROKEN Status event fired: No status event has fired on this order: UseStatusUpdates is off" in link
+    assert "BROKEN  Status event fired: No status event has fired on this order: UseStatusUpdates is off" in link
     assert fix == "To fix: Turn it on: ordermanager params set UseStatusUpdates True"
 
 
 def test_use_status_updates_off_for_this_cart(shipped: Order, ca_cart: Cart) -> None:
     params.set_parameter("UseStatusUpdates", "False", cart=ca_cart)
     link, fix = broken(shipped)
-    assert "BROKEN UseStatusUpdates: UseStatusUpdates is on globally but off for Channel Store" in link
+    assert "BROKEN  UseStatusUpdates: UseStatusUpdates is on globally but off for Channel Store" in link
     assert "ordermanager params reset UseStatusUpdates --cart 'Channel Store'" in fix
 
 
@@ -107,6 +107,14 @@ def test_a_tracking_number_not_processed_yet(status_updates: None, ca_cart: Cart
     link, fix = broken(order)
     assert "tracking number 1ZDIAG0001 is not processed" in link
     assert fix == "To fix: Run Process Tracking Numbers: ordermanager tracking process"
+
+
+def test_nothing_to_send_yet_is_not_a_fault(status_updates: None, ca_cart: Cart) -> None:
+    order = new_order(ca_cart)
+    link, fix = broken(order)
+    assert "NOT YET Rule's labels and Notify Cart: Nothing to send yet: ChannelAdvisor is told" in link
+    assert fix == "To fix: Add the tracking number when the order ships."
+    assert diagnose(order).level == "waiting"
 
 
 def test_the_events_that_fired_do_not_notify_the_cart(status_updates: None, generic_cart: Cart) -> None:
@@ -136,7 +144,7 @@ def test_channeladvisors_tracking_rule(db: None) -> None:
     order = new_order(cart)
     ship(order)
     link, fix = broken(order)
-    assert "BROKEN ChannelAdvisor's tracking rule" in link
+    assert "BROKEN  ChannelAdvisor's tracking rule" in link
     assert "Notify Cart is ticked only on OrderShip" in link
     assert f"Tick Notify Cart on {TRACKING_EVENT}" in fix
 
@@ -147,14 +155,14 @@ def test_the_label_did_not_change(status_updates: None, generic_cart: Cart) -> N
     actions.approve_order(order, actor=ACTOR)
     actions.fire_status_event(order, "OrderApprove", actor=ACTOR)  # the order has that label already
     link, fix = broken(order)
-    assert "BROKEN Label changed: OrderApprove fired but changed no label" in link
+    assert "BROKEN  Label changed: OrderApprove fired but changed no label" in link
     assert "Give OrderApprove labels no earlier event sets" in fix
 
 
 def test_a_problem_record(shipped: Order, ca_cart: Cart) -> None:
     (record,) = fail_records(ca_cart.pk, ErrorKind.PERMANENT, "ChannelAdvisor refused UPS/Ground", "add it there")
     link, fix = broken(shipped)
-    assert f"BROKEN Stack record: Stack record {record.pk} is a problem record: ChannelAdvisor refused" in link
+    assert f"BROKEN  Stack record: Stack record {record.pk} is a problem record: ChannelAdvisor refused" in link
     assert fix == f"To fix: add it there; then retry it: ordermanager stack retry {record.pk}"
 
 
@@ -169,7 +177,7 @@ def test_an_unmapped_carrier(status_updates: None, ca_cart: Cart) -> None:
 def test_an_inactive_cart(shipped: Order, ca_cart: Cart) -> None:
     carts.edit_cart(ca_cart, active=False)
     link, fix = broken(Order.objects.select_related("cart").get(pk=shipped.pk))
-    assert "BROKEN Cart settings: Cart Channel Store is not active." in link
+    assert "BROKEN  Cart settings: Cart Channel Store is not active." in link
     assert "--active on" in fix
 
 
@@ -208,8 +216,8 @@ def test_test_settings_failing(status_updates: None) -> None:
     # when
     lines = doctor(order).splitlines()
     # then
-    assert lines[-2].startswith("BROKEN Cart settings: Test Settings failed for Closed:")
-    assert lines[-1].startswith("       To fix: ")
+    assert lines[-2].startswith("BROKEN  Cart settings: Test Settings failed for Closed:")
+    assert lines[-1].startswith("        To fix: ")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -219,12 +227,12 @@ def test_no_controller_after_test_settings_passed(status_updates: None, sandbox,
     ship(order)
     lines = doctor(order).splitlines()
     assert lines[-3].startswith(
-        "ok     Cart settings: CA Sandbox is active, its secrets are readable, Test Settings passed"
+        "ok      Cart settings: CA Sandbox is active, its secrets are readable, Test Settings passed"
     )
-    assert lines[-2] == "BROKEN Stack controller: No stack controller is running: nothing is sent to any cart."
+    assert lines[-2] == "BROKEN  Stack controller: No stack controller is running: nothing is sent to any cart."
     assert (
         lines[-1]
-        == "       To fix: Start one: ordermanager stack run (or check the service that runs it, and its log)."
+        == "        To fix: Start one: ordermanager stack run (or check the service that runs it, and its log)."
     )
 
 
@@ -239,7 +247,7 @@ def test_a_backoff_now(shipped: Order, ca_cart: Cart) -> None:
     (record,) = fail_records(ca_cart.pk, ErrorKind.TRANSIENT, "ChannelAdvisor answered 503")
     drive(ca_cart)
     link, fix = broken(shipped)
-    assert f"BROKEN Rate limit and backoff: Record {record.pk} is waiting out a backoff after attempt 1" in link
+    assert f"BROKEN  Rate limit and backoff: Record {record.pk} is waiting out a backoff after attempt 1" in link
     assert f"ordermanager stack retry {record.pk}" in fix
 
 
@@ -251,15 +259,15 @@ def test_a_rate_limit_now(shipped: Order, ca_cart: Cart) -> None:
     assert "CartRequestsPerMinute" in fix
 
 
-def test_every_link_holds_once_sent(shipped: Order, ca_cart: Cart) -> None:
+def test_the_chain_ends_once_everything_was_sent(shipped: Order, ca_cart: Cart) -> None:
     drive(ca_cart)
     (record,) = stack_actions.claim(ca_cart.pk, "doc", f"cart:{ca_cart.pk}", 10, 60)
     package = shipped.shipments.get()
     stack_actions.mark_sent(record, "doc", "", ACTOR, last=stack_actions.Delivered(package.pk, "shipped", "F1"))
     text = doctor(shipped, "--no-test-settings")
     assert "BROKEN" not in text
-    assert f"ok     Stack record: Stack record {record.pk} was sent at" in text
-    assert text.endswith("Every link holds.\n")
+    assert f"ok      Stack record: Stack record {record.pk} was sent to Channel Store at" in text
+    assert text.endswith("Everything of this order reached its cart.\n")
     assert diagnose(shipped).level == "ok"
 
 
@@ -302,8 +310,8 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     # when
     text = bulk()
     # then
-    assert "BROKEN Stack controllers: No stack controller is running." in text
-    assert "BROKEN Stack controller: No stack controller is running" in text
+    assert "BROKEN  Stack controllers: No stack controller is running." in text
+    assert "BROKEN  Stack controller: No stack controller is running" in text
     assert "2 problem record(s) on Channel Store: ChannelAdvisor refused UPS/Ground" in text
     assert "To fix: add it there; then ordermanager stack retry --problems" in text
     assert "Channel Store: 0 waiting; last import: never imported" in text
@@ -314,8 +322,8 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
 def test_one_cart_driven_with_a_backlog(shipped: Order, ca_cart: Cart, generic_cart: Cart) -> None:
     drive(ca_cart)
     text = bulk("--cart", "channel store")
-    assert "ok     Stack controllers: 1 running: doc." in text
-    assert "ok     Stack controller: Controller doc drives Channel Store" in text
+    assert "ok      Stack controllers: 1 running: doc." in text
+    assert "ok      Stack controller: Controller doc drives Channel Store" in text
     assert f"Leases held: cart:{ca_cart.pk} by doc" in text
     assert "Channel Store: 1 waiting; last import: never imported" in text
     assert "Oldest waiting record: 0 s old" in text

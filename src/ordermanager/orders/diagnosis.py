@@ -44,8 +44,13 @@ class Diagnosis:
     def level(self) -> str:
         """For the panel's colour: ok (all held, something was sent), waiting (all held, not sent yet), broken."""
         if self.broken is not None:
-            return "broken"
+            return "waiting" if self.broken.not_yet else "broken"
         return "ok" if any(r.state == State.SENT for r in self.records) else "waiting"
+
+    @property
+    def reached(self) -> bool:
+        """Everything of this order reached the cart."""
+        return bool(self.links) and self.links[-1].ends
 
 
 @dataclass
@@ -98,7 +103,7 @@ def _diagnose(order: Order, test_settings: bool) -> Diagnosis:
     for step in steps:
         link = step(facts)
         report.links.append(link)
-        if not link.ok:
+        if not link.ok or link.ends:
             break
     return report
 
@@ -183,6 +188,14 @@ def _rule(f: _Facts) -> Check:
         if f.needs_tracking and not any(EVENTS[e].carries_tracking for e in f.notifying):
             # The cause is ChannelAdvisor's tracking rule: its link says so, with the fix.
             return Check(name, True, f"Notify Cart is ticked on {', '.join(f.notifying)}.")
+        if f.needs_tracking and not f.shipments:
+            return Check(
+                name,
+                False,
+                f"Nothing to send yet: {f.cart.type.label} is told when a tracking number is added and processed.",
+                "Add the tracking number when the order ships.",
+                not_yet=True,
+            )
         return Check(
             name,
             False,
@@ -292,8 +305,14 @@ def _stack_record(f: _Facts) -> Check:
                 f"Package {late[0].pk} is not with {f.cart.store_name} yet, and no record is on the stack for it.",
                 f"Fire {TRACKING_EVENT} by hand: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
             )
-        return Check(name, True, f"Stack record {last.pk} was sent at {last.sent_at:%Y-%m-%d %H:%M:%S} UTC.")
-    return Check(name, False, f"Stack record {last.pk} was cleared without being sent.", TICK_TRACKING)
+        sent = f"Stack record {last.pk} was sent to {f.cart.store_name} at {last.sent_at:%Y-%m-%d %H:%M:%S} UTC."
+        return Check(name, True, sent, ends=True)
+    return Check(
+        name,
+        False,
+        f"Stack record {last.pk} was cleared without being sent.",
+        f"To send it after all: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
+    )
 
 
 def _tracked(shipment: Shipment) -> bool:

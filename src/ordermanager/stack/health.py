@@ -31,6 +31,14 @@ class Check:
     ok: bool
     message: str
     fix: str = ""
+    # Not ok, but no fault either: nothing to send yet. The chain stops here all the same.
+    not_yet: bool = False
+    # Ok, and the chain need go no further: everything of this order reached the cart.
+    ends: bool = False
+
+    @property
+    def mark(self) -> str:
+        return "ok" if self.ok else "not yet" if self.not_yet else "broken"
 
 
 def cart_settings(cart: Cart, *, test_settings: bool, name: str = "Cart settings") -> Check:

@@ -39,10 +39,11 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from None
 
     def _line(self, link: Check) -> None:
-        mark = self.style.SUCCESS("ok    ") if link.ok else self.style.ERROR("BROKEN")
+        style = {"ok": self.style.SUCCESS, "not yet": self.style.WARNING}.get(link.mark, self.style.ERROR)
+        mark = style(f"{'ok' if link.ok else link.mark.upper():<7}")
         self.stdout.write(f"{mark} {link.name}: {link.message}")
         if not link.ok and link.fix:
-            self.stdout.write(f"       To fix: {link.fix}")
+            self.stdout.write(f"        To fix: {link.fix}")
 
     def _order(self, number: str, *, test_settings: bool) -> None:
         order = get_order(number)
@@ -50,7 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Order {order.pk}: why it did or did not reach its cart")
         for link in report.links:
             self._line(link)
-        if report.broken is None:
+        if report.reached:
+            self.stdout.write("Everything of this order reached its cart.")
+        elif report.broken is None:
             self.stdout.write("Every link holds.")
 
     def _bulk(self, result: Checkup) -> None:
@@ -71,4 +74,4 @@ class Command(BaseCommand):
         for cause in result.problems:
             self.stdout.write(f"{cause.records} problem record(s) on {cause.cart}: {cause.error}")
             if cause.fix:
-                self.stdout.write(f"       To fix: {cause.fix}; then ordermanager stack retry --problems")
+                self.stdout.write(f"        To fix: {cause.fix}; then ordermanager stack retry --problems")
