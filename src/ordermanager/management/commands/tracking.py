@@ -7,7 +7,7 @@ from typing import Any
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
 from ordermanager.orders import actions
-from ordermanager.orders.models import TrackingNumber
+from ordermanager.orders.models import TrackingLink, TrackingNumber
 
 
 def parse_package_item(text: str) -> tuple[str, int | None]:
@@ -34,6 +34,11 @@ class Command(ProductCommand):
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
         listing = self.sub("list", "List tracking numbers.")
         listing.add_argument("--unprocessed", action="store_true")
+        self.sub("links", "Show the tracking link (URL template) of each carrier, used in e-mails and /status/.")
+        self.sub(
+            "link", "Add or change a carrier's tracking link; {number} marks the number.", "carrier", "url_template"
+        )
+        self.sub("unlink", "Remove a carrier's tracking link.", "carrier")
 
     def do_add(self, order: str, number: str, **o: Any) -> None:
         before = self.last_timeline_id(order)
@@ -67,3 +72,15 @@ class Command(ProductCommand):
         for t in query:
             state = "processed" if t.processed else "unprocessed"
             self.stdout.write(f"order {t.order_id}  package {t.shipment_id}  {t.number}  {t.shipment.carrier}  {state}")
+
+    def do_links(self, **_: Any) -> None:
+        for link in TrackingLink.objects.all():
+            self.stdout.write(f"{link.carrier}: {link.url_template}")
+
+    def do_link(self, carrier: str, url_template: str, **_: Any) -> None:
+        link = actions.set_tracking_link(carrier, url_template)
+        self.stdout.write(f"Tracking link for {link.carrier}: {link.url_template}")
+
+    def do_unlink(self, carrier: str, **_: Any) -> None:
+        actions.remove_tracking_link(carrier)
+        self.stdout.write(f"Tracking link for {carrier} removed.")
