@@ -132,6 +132,8 @@ LOGOUT_REDIRECT_URL = "web:login"
 # (smtp://, smtp+tls://, smtps://: see ordermanager/mailurl.py); without it, mail is written to var/mail.
 globals().update(email_settings(os.environ.get("EMAIL_URL", ""), DATA_DIR))
 EMAIL_TIMEOUT = 30
+# The order-status page (/status/): look-ups allowed per client address, per window of seconds.
+STATUS_PAGE_TRIES = (10, 600)
 DEFAULT_FROM_EMAIL = os.environ.get("ORDERMANAGER_FROM_EMAIL", "orders@localhost")
 
 LOGGING = {

@@ -1,11 +1,14 @@
 """What a buyer may see of an order: the store's name, its status label, and what shipped in which package with a
-tracking link per carrier. Read by the tracking e-mail and the order-status page; never names, addresses or prices.
+tracking link per carrier. Read by the tracking e-mail and the order-status page; never addresses or prices.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.template.loader import select_template
 from django.utils.text import slugify
 
@@ -84,3 +87,47 @@ def store_template(cart: Cart | None, name: str):
     folder, base = name.rsplit("/", 1)
     names = [f"{folder}/stores/{slugify(cart.store_name)}/{base}"] if cart is not None else []
     return select_template([*names, name])
+
+
+# --- the order-status page's look-up ----------------------------------------------------------
+
+MAX_CANDIDATES = 5
+# Stands in when no order has the number, so a wrong number costs the same comparisons as a wrong ZIP code.
+_NOBODY = Order(ship_to_postal_code="~", buyer_email="~")
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in (text or "").strip().upper() if ch.isalnum() or ch in "@.+_")
+
+
+def _proofs(order: Order) -> list[str]:
+    """What a buyer may type to prove the order is theirs: the ZIP code (also its first five digits, for a
+    US ZIP+4) and the e-mail. Always three strings, so every order costs the same comparisons."""
+    zip_code, mail = _norm(order.ship_to_postal_code), _norm(order.buyer_email)
+    short = zip_code[:5] if len(zip_code) == 9 and zip_code.isdigit() else "~"
+    # An empty value never matches: a secrets token stands for it.
+    return [value or secrets.token_hex(8) for value in (zip_code, short, mail)]
+
+
+def find_for_buyer(number: str, proof: str) -> Order | None:
+    """The order with this number (the marketplace's, the cart's or ours) whose ZIP code or e-mail is `proof`.
+
+    Whether the number exists is never told: a wrong number and a wrong ZIP code run the same query and the
+    same constant-time comparisons, and both answer None.
+    """
+    number = (number or "").strip()[:64]
+    wanted = Q(marketplace_order_id=number) | Q(channel_order_id=number)
+    if number.isdigit() and len(number) < 19:
+        wanted |= Q(pk=int(number))
+    candidates = (
+        list(Order.objects.select_related("cart").filter(wanted).order_by("id")[:MAX_CANDIDATES]) if number else []
+    )
+    typed = _norm(proof).encode()
+    found = None
+    for order in candidates or [_NOBODY]:
+        match = False
+        for value in _proofs(order):
+            match |= hmac.compare_digest(value.encode(), typed)
+        if match and found is None and order is not _NOBODY:
+            found = order
+    return found
