@@ -3,8 +3,12 @@ per address. The browser tests drive Debian's chromium against the live server."
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from playwright.sync_api import Page, expect
 
 from ordermanager.carts.models import Cart
@@ -125,3 +129,16 @@ def test_the_page_needs_no_login_and_is_never_cached(client: Client, db: None) -
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert 'name="order"' in response.content.decode()
+
+
+def test_a_wrong_number_and_a_wrong_zip_code_do_the_same_work(db: None, ca_cart: Cart, client: Client) -> None:
+    order = new_order(ca_cart, ship_to_postal_code="94107")
+    client.post("/status/", {"order": "warm-up", "proof": "00000"})  # the address's counter exists from here on
+    work = []
+    for number, proof in [(order.channel_order_id, "94108"), ("9" + order.channel_order_id, "94107")]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/status/", {"order": number, "proof": proof})
+        # the statements, without their values (the clock, the number typed) or savepoint names
+        shapes = [re.sub(r"'[^']*'|\d+|\"s\w+\"", "?", q["sql"]) for q in queries.captured_queries]
+        work.append((response.status_code, response.content.count(b"<"), shapes))
+    assert work[0] == work[1]
