@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind
-from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.connectors.registry import check_secrets, connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.orders.models import TimelineEntry, TimelineEvent
 from ordermanager.stack import leases
@@ -56,12 +56,12 @@ def cart_settings(cart: Cart, *, test_settings: bool, name: str = "Cart settings
             f"Tick it: {edit} --send-status-to-web on",
         )
     try:
-        connector = connector_for(cart)  # reads (decrypts) the secrets: an unreadable one fails here
+        check_secrets(cart)
+        if not test_settings:
+            return Check(name, True, f"{cart.store_name} is active, its secrets are readable (Test Settings not run).")
+        connector = connector_for(cart)
     except CartError as error:
         return Check(name, False, f"Cart {cart.store_name}: {error.message}.", error.fix_hint)
-    if not test_settings:
-        connector.close()
-        return Check(name, True, f"{cart.store_name} is active and its secrets are readable (Test Settings not run).")
     outcome = _bounded_test_settings(connector, cart)
     if isinstance(outcome, CartError):
         fix = (

@@ -160,6 +160,16 @@ class Connector(ABC):
     """
 
     cart_type: ClassVar[CartType]
+    # The cart's settings row (an attribute of the cart) and its encrypted fields.
+    settings_attribute: ClassVar[str]
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check_secrets(cls, cart: Any) -> Any:
+        """The cart's settings, or the PERMANENT error that says which secret cannot be decrypted."""
+        settings = getattr(cart, cls.settings_attribute)
+        check_readable(cart, settings, cls.secret_fields)
+        return settings
 
     @abstractmethod
     def test_settings(self) -> str:

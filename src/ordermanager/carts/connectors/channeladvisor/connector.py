@@ -15,7 +15,6 @@ from ordermanager.carts.connectors.base import (
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
-    check_readable,
 )
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
 from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
@@ -42,11 +41,12 @@ def _any_of(prop: str, values: list[str]) -> str:
 
 class ChannelAdvisorConnector(Connector):
     cart_type = CHANNELADVISOR
+    settings_attribute = "channeladvisor"
+    secret_fields = ("application_id", "shared_secret", "refresh_token")
 
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
-        self.account: ChannelAdvisorAccount = cart.channeladvisor
-        check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
+        self.account: ChannelAdvisorAccount = self.check_secrets(cart)
         self.client = ChannelAdvisorClient(
             self.account.api_base_url,
             self.account.application_id,
