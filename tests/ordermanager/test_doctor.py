@@ -307,6 +307,7 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     second = new_order(ca_cart)
     ship(second, number="1ZDIAG0002")
     fail_records(ca_cart.pk, ErrorKind.PERMANENT, "ChannelAdvisor refused UPS/Ground", "add it there")
+    carts.set_aside_order(ca_cart, "777", "the order has no items", {"ID": 777}, "f" * 64)
     # when
     text = bulk()
     # then
@@ -314,7 +315,10 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     assert "BROKEN  Stack controller: No stack controller is running" in text
     assert "2 problem record(s) on Channel Store: ChannelAdvisor refused UPS/Ground" in text
     assert "To fix: add it there; then ordermanager stack retry --problems" in text
-    assert "Channel Store: 0 waiting; last import: never imported" in text
+    assert (
+        "Channel Store: 0 waiting; last import: never imported; 1 order(s) set aside: ordermanager import-problems"
+        in text
+    )
     assert "Web Store: 0 waiting; last import: does not import orders" in text
     assert "Oldest waiting record: none waiting" in text
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.stack import health, leases
 from ordermanager.stack.health import Check
@@ -30,13 +31,17 @@ class CartCheckup:
     waiting: int
     oldest_waiting: dt.datetime | None
     problems: list[Cause]
+    set_aside: int = 0  # orders the imports set aside (import problems)
 
     @property
     def last_import(self) -> str:
         if not self.cart.type.imports_orders:
             return "does not import orders"
         at = self.cart.last_import_at
-        return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "never imported"
+        when = f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "never imported"
+        if self.set_aside:
+            return f"{when}; {self.set_aside} order(s) set aside: ordermanager import-problems list"
+        return when
 
 
 @dataclass
@@ -78,6 +83,7 @@ def checkup(cart: Cart | None = None, *, test_settings: bool = True) -> Checkup:
         row["cart"]: row for row in waiting.values("cart").annotate(n=Count("id"), oldest=Min("created_at")).order_by()
     }
     problems = problems_by_cause(carts if cart is not None else None)
+    set_aside = import_problems.counts_by_cart()
     checkups = []
     for c in carts:
         row = per_cart.get(c.pk, {})
@@ -88,6 +94,7 @@ def checkup(cart: Cart | None = None, *, test_settings: bool = True) -> Checkup:
                 waiting=row.get("n", 0),
                 oldest_waiting=row.get("oldest"),
                 problems=[p for p in problems if p.cart == c.store_name],
+                set_aside=set_aside.get(c.store_name, 0),
             )
         )
     scope = Q(cart=cart) if cart is not None else Q()
