@@ -316,7 +316,7 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     assert "2 problem record(s) on Channel Store: ChannelAdvisor refused UPS/Ground" in text
     assert "To fix: add it there; then ordermanager stack retry --problems" in text
     assert (
-        "Channel Store: 0 waiting; last import: never imported; 1 order(s) set aside: ordermanager import-problems"
+        "Channel Store: 0 waiting; last import: never finished; 1 order(s) set aside: ordermanager import-problems"
         in text
     )
     assert "Web Store: 0 waiting; last import: does not import orders" in text
@@ -329,7 +329,7 @@ def test_one_cart_driven_with_a_backlog(shipped: Order, ca_cart: Cart, generic_c
     assert "ok      Stack controllers: 1 running: doc." in text
     assert "ok      Stack controller: Controller doc drives Channel Store" in text
     assert f"Leases held: cart:{ca_cart.pk} by doc" in text
-    assert "Channel Store: 1 waiting; last import: never imported" in text
+    assert "Channel Store: 1 waiting; last import: never finished" in text
     assert "Oldest waiting record: 0 s old" in text
     assert "Web Store" not in text
     assert "Problem records: none" in text

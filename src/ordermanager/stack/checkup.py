@@ -37,8 +37,7 @@ class CartCheckup:
     def last_import(self) -> str:
         if not self.cart.type.imports_orders:
             return "does not import orders"
-        at = self.cart.last_import_at
-        when = f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "never imported"
+        when = self.cart.last_import
         if self.set_aside:
             return f"{when}; {self.set_aside} order(s) set aside: ordermanager import-problems list"
         return when

@@ -1,22 +1,25 @@
-"""Which connector serves which cart type."""
+"""Which connector serves which cart type: the one door through which the stack and importers reach a cart.
+
+Each cart type names its connector (`carts/types.py`); the class is imported only when a cart of that
+type is reached.
+"""
 
 from __future__ import annotations
 
+from django.utils.module_loading import import_string
+
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
+from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.models import Cart
-from ordermanager.stack.limits import AccountGate
+
+# The stack paces an account through the gate it hands in.
+__all__ = ["AccountGate", "check_secrets", "connector_for"]
 
 
 def _connector_class(cart: Cart) -> type[Connector]:
-    if cart.cart_type == "channeladvisor":
-        from ordermanager.carts.connectors.channeladvisor.connector import ChannelAdvisorConnector
-
-        return ChannelAdvisorConnector
-    if cart.cart_type == "generic":
-        from ordermanager.carts.connectors.generic import GenericConnector
-
-        return GenericConnector
-    raise CartError(ErrorKind.PERMANENT, f"{cart.type.label} carts have no connection to send to or read from")
+    if not cart.type.connector:
+        raise CartError(ErrorKind.PERMANENT, f"{cart.type.label} carts have no connection to send to or read from")
+    return import_string(cart.type.connector)
 
 
 def connector_for(cart: Cart, gate: AccountGate | None = None) -> Connector:
