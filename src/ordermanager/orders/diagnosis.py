@@ -111,7 +111,11 @@ def _diagnose(order: Order, test_settings: bool) -> Diagnosis:
 def _read(order: Order, records: list[StackRecord]) -> _Facts:
     assert order.cart is not None
     fired_kinds = (TimelineEvent.STATUS_EVENT_FIRED, TimelineEvent.FIRED_BY_HAND)
-    decisions = (TimelineEvent.STATUS_UPDATE_WITHHELD, TimelineEvent.STATUS_UPDATE_QUEUED)
+    decisions = (
+        TimelineEvent.STATUS_UPDATE_WITHHELD,
+        TimelineEvent.STATUS_UPDATE_QUEUED,
+        TimelineEvent.PACKAGE_NEWS_QUEUED,
+    )
     # One read of the entries that matter: the events fired, and every decision to queue or withhold.
     entries = list(TimelineEntry.objects.filter(order=order, kind__in=fired_kinds + decisions).order_by("id"))
     decided = [e for e in entries if e.kind in decisions]

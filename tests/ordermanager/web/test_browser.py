@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.carts.carriers import map_carrier
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
 from ordermanager.params import actions as params
@@ -32,6 +33,17 @@ def shop(transactional_db: None, sandbox: SandboxProcess, ca: SandboxControl) ->
     import_orders(cart)
     orders = [Order.objects.get(cart=cart, channel_order_id=str(n)) for n in ids]
     return {"cart": cart, "orders": orders, "operator": make_user("olga", "Operator")}
+
+
+def add_tracking(page: Page, number: str, carrier: str | None = None, shipping_class: str | None = None) -> None:
+    """Fill the order page's Add tracking form (carrier and class as the page offers them unless given) and send."""
+    form = page.locator("#add-tracking")
+    form.get_by_label("Tracking number").fill(number)
+    if carrier is not None:
+        form.get_by_label("Carrier").fill(carrier)
+    if shipping_class is not None:
+        form.get_by_label("Class").fill(shipping_class)
+    form.get_by_role("button", name="Add tracking").click()
 
 
 def test_log_in(page: Page, live_server, shop: dict) -> None:
@@ -60,9 +72,7 @@ def test_ship_an_order_and_watch_it_reach_the_sandbox(page: Page, live_server, s
     expect(page.locator("#cart-updates")).to_contain_text("Nothing to send yet")
 
     # when: a tracking number for the whole order (the carrier and class come from the order)
-    tracking = page.locator("#add-tracking")
-    tracking.get_by_label("Tracking number").fill("1Z999AA10123456784")
-    tracking.get_by_role("button", name="Add tracking").click()
+    add_tracking(page, "1Z999AA10123456784")
 
     # then: the page shows the package, and the update waits on the stack
     expect(page.get_by_role("status")).to_contain_text("Tracking number 1Z999AA10123456784 added to package")
@@ -97,10 +107,7 @@ def test_bad_input_shows_the_fields_message_and_changes_nothing(page: Page, live
     entries = TimelineEntry.objects.filter(order=order).count()
     log_in(page, live_server.url, "olga")
     page.goto(f"{live_server.url}/orders/{order.pk}/")
-    tracking = page.locator("#add-tracking")
-    tracking.get_by_label("Tracking number").fill("1ZNOCARRIER")
-    tracking.get_by_label("Carrier").fill("")
-    tracking.get_by_role("button", name="Add tracking").click()
+    add_tracking(page, "1ZNOCARRIER", carrier="")
     carrier = page.locator("#add-tracking").get_by_label("Carrier")
     expect(carrier).to_have_attribute("aria-invalid", "true")
     expect(carrier).to_have_value("")
@@ -135,3 +142,53 @@ def test_the_stack_viewer_refreshes_itself(page: Page, live_server, shop: dict) 
     )
     expect(page.locator("tr[id^=record-]")).to_have_count(1, timeout=15_000)
     assert StackRecord.objects.get().state == State.PENDING
+
+
+def test_a_problem_record_shows_its_fix_and_retry_sends_it(
+    page: Page, live_server, shop: dict, ca: SandboxControl
+) -> None:
+    # given: a package shipped with a carrier the cart has no mapping for, and a controller run
+    order: Order = shop["orders"][1]
+    log_in(page, live_server.url, "olga")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    add_tracking(page, "JD0123456789", carrier="DHL", shipping_class="Express")
+    expect(page.locator("#cart-updates")).to_contain_text("DHL Express has no ChannelAdvisor carrier")
+    drain()
+    assert ca.calls(route="ship") == []
+
+    # then: the stack viewer lists a problem, and its page says what to fix
+    page.goto(f"{live_server.url}/stack/?state=problem")
+    page.locator("tr[id^=record-] a").first.click()
+    expect(page.locator(".panel-bad")).to_contain_text("To fix: map it")
+    screenshot(page, "stack-problem")
+
+    # when: the merchant maps the carrier (as Maintenance or the CLI does) and presses Retry
+    map_carrier(shop["cart"], "DHL", "Express", "DHL", "Express")
+    page.get_by_role("button", name="Retry").click()
+    expect(page.get_by_role("status")).to_contain_text("is back on the stack")
+    drain()
+
+    # then: the sandbox got the shipment
+    assert len(ca.calls(route="ship")) == 1
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Stack record"))).to_contain_text("Sent")
+
+
+def test_a_manager_adds_an_operator(page: Page, live_server, shop: dict) -> None:
+    make_user("max", "Manager")
+    log_in(page, live_server.url, "max")
+    page.locator("summary", has_text="Maintenance").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Users").click()
+    form = page.locator("#add-user")
+    form.get_by_label("User name").fill("otto")
+    form.get_by_label("Password").fill("short")
+    form.get_by_label("Again").fill("short")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.locator("#add-user .field-error")).to_contain_text("too short")
+    form = page.locator("#add-user")
+    expect(form.get_by_label("User name")).to_have_value("otto")
+    form.get_by_label("Password").fill("a long enough pass phrase")
+    form.get_by_label("Again").fill("a long enough pass phrase")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status")).to_contain_text("User otto added as Operator.")
+    screenshot(page, "users")

@@ -11,9 +11,10 @@ from django.utils.module_loading import import_string
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
 from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
 
 # The stack paces an account through the gate it hands in.
-__all__ = ["AccountGate", "check_secrets", "connector_for"]
+__all__ = ["AccountGate", "check_secrets", "connector_for", "test_cart_settings"]
 
 
 def _connector_class(cart: Cart) -> type[Connector]:
@@ -31,3 +32,22 @@ def check_secrets(cart: Cart) -> None:
     """The CartError a connection would raise for secrets it cannot read, without opening one (cheap enough
     for a page)."""
     _connector_class(cart).check_secrets(cart)
+
+
+def test_cart_settings(cart: Cart) -> str:
+    """Test Settings: reach the cart with its saved settings. Returns what was found; a failure is an InputError
+    naming `cart` (no connection for this type) or `settings` (the cart refused or could not be reached).
+
+    It talks to the network: call it outside any database transaction.
+    """
+
+    try:
+        connector = connector_for(cart)
+    except CartError as error:
+        raise InputError("cart", str(error)) from None
+    try:
+        return connector.test_settings()
+    except CartError as error:
+        raise InputError("settings", str(error)) from None
+    finally:
+        connector.close()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_merge_web_indexes'),
+        ('orders', '0003_web_indexes'),
     ]
 
     operations = [

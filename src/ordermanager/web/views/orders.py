@@ -38,11 +38,14 @@ def _search(query: QuerySet, text: str) -> QuerySet:
     """Order number, cart or marketplace order ID, e-mail and tracking number exactly; else the buyer's name by
     prefix. The exact columns are each indexed, so a search that finds one stays fast on a million orders."""
     text = text.strip()
+    # The tracking number's orders first, as plain ids: an OR of indexed equalities is one index look-up each,
+    # where an OR with a subquery makes PostgreSQL scan the orders.
+    tracked = TrackingNumber.objects.filter(number=text.replace(" ", "")).values_list("order_id", flat=True)
     exact = (
         Q(channel_order_id=text)
         | Q(marketplace_order_id=text)
         | Q(buyer_email__in={text, text.lower()})
-        | Q(pk__in=TrackingNumber.objects.filter(number=text.replace(" ", "")).values("order_id"))
+        | Q(pk__in=list(tracked[:100]))
     )
     if text.isdigit() and len(text) < 19:
         exact |= Q(pk=int(text))
