@@ -31,6 +31,7 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
     ],
     "The stack": [
         ("stack", "run the stack controller; see, retry and clear records"),
+        ("doctor", "why didn't it reach the cart? checks an order, a cart, or everything"),
     ],
     "Running and upkeep": [
         ("serve", "set up and run everything (web app, controller; --demo adds the sandbox)"),

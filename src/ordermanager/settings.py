@@ -3,6 +3,9 @@
 DATABASE_URL      PostgreSQL or SQLite URL; default: an SQLite file in the data folder (WAL mode).
 ORDERMANAGER_DATA the data folder; default ./var. The secret key and the encryption key live here
                   unless given by the variables below.
+ORDERMANAGER_TEMPLATES
+                  the merchant's template overrides; default <data>/templates.
+EMAIL_URL         the mail server for buyers' e-mail (ordermanager/mailurl.py).
 DJANGO_SECRET_KEY / ORDERMANAGER_ENCRYPTION_KEY
                   set these on every machine when several share one PostgreSQL database. The encryption
                   key may list several Fernet keys, comma-separated: the first encrypts, all decrypt
@@ -19,12 +22,12 @@ from __future__ import annotations
 import os
 import zoneinfo
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ordermanager import keys
+from ordermanager.mailurl import email_settings
 
 DATA_DIR = keys.private_folder(Path(os.environ.get("ORDERMANAGER_DATA", Path.cwd() / "var")).resolve())
 
@@ -77,7 +80,9 @@ WSGI_APPLICATION = "ordermanager.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The merchant's overrides (e-mails, the order-status page), found before the product's own templates:
+        # <dir>/ordermanager/email/tracking.html for every store, …/email/stores/<store-slug>/… for one.
+        "DIRS": [Path(os.environ.get("ORDERMANAGER_TEMPLATES", DATA_DIR / "templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -146,21 +151,12 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
-# E-mail to buyers (EmailTrackingToCustomer) leaves through the stack. EMAIL_URL is
-# smtp://user:password@host:587 (add ?ssl=1 for port 465); without it, mail is written to var/mail.
-_email = urlsplit(os.environ.get("EMAIL_URL", ""))
-if _email.scheme in ("smtp", "smtps"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "localhost"
-    EMAIL_PORT = _email.port or 587
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_SSL = _email.scheme == "smtps" or "ssl=1" in _email.query
-    EMAIL_USE_TLS = not EMAIL_USE_SSL and EMAIL_PORT == 587
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = DATA_DIR / "mail"
+# E-mail to buyers (EmailTrackingToCustomer) leaves through the stack, with the server in EMAIL_URL
+# (smtp://, smtp+tls://, smtps://: see ordermanager/mailurl.py); without it, mail is written to var/mail.
+globals().update(email_settings(os.environ.get("EMAIL_URL", ""), DATA_DIR))
 EMAIL_TIMEOUT = 30
+# The order-status page (/status/): look-ups allowed per client address, per window of seconds.
+STATUS_PAGE_TRIES = (10, 600)
 DEFAULT_FROM_EMAIL = os.environ.get("ORDERMANAGER_FROM_EMAIL", "orders@localhost")
 
 LOGGING = {

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ordermanager.stack.views import healthz, metrics
+from ordermanager.web.views.status import status_page
 
 urlpatterns = [
     # The Django admin stays, for superusers; the web app (web/urls.py) is the merchant's way in.
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    # For buyers, without login: not one of the merchant's screens (web/urls.py).
+    path("status/", status_page, name="status"),
     path("", include("ordermanager.web.urls")),
 ]
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.db import models
 from django.db.models import Max, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 
 class CheckoutStatus(models.TextChoices):
@@ -282,3 +284,22 @@ class TimelineEntry(OrderPart):
 
     def delete(self, *args, **kwargs):
         raise ValueError("timeline entries are append-only")
+
+
+class TrackingLink(models.Model):
+    """Where a buyer follows a carrier's packages: a URL template with {number}. Editable; more can be added."""
+
+    carrier = models.CharField(max_length=64, help_text="The carrier as packages name it (UPS, FedEx …), any case.")
+    url_template = models.CharField(
+        max_length=500, help_text="An https:// address with {number} where the tracking number goes."
+    )
+
+    class Meta:
+        ordering = ["carrier"]
+        constraints = [models.UniqueConstraint(Lower("carrier"), name="one_tracking_link_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}: {self.url_template}"
+
+    def url_for(self, number: str) -> str:
+        return self.url_template.replace("{number}", quote(number, safe=""))

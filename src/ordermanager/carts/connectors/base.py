@@ -189,6 +189,15 @@ class Connector(ABC):
     """
 
     cart_type: ClassVar[CartType]
+    # The encrypted fields of the cart type's settings (`Cart.type_settings`).
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check_secrets(cls, cart: Any) -> Any:
+        """The cart's type settings, or the PERMANENT error that says which secret cannot be decrypted."""
+        settings = cart.type_settings
+        check_readable(cart, settings, cls.secret_fields)
+        return settings
 
     @abstractmethod
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:

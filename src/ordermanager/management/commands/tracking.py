@@ -8,7 +8,7 @@ from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
 from ordermanager.management.output import plural
 from ordermanager.orders import actions
-from ordermanager.orders.models import TrackingNumber
+from ordermanager.orders.models import TrackingLink, TrackingNumber
 
 
 def parse_package_item(text: str) -> tuple[str, int | None]:
@@ -35,6 +35,16 @@ class Command(ProductCommand):
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
         listing = self.sub("list", "List tracking numbers.", json=True)
         listing.add_argument("--unprocessed", action="store_true", help="only those not processed yet")
+        self.sub(
+            "links", "Show the tracking link (URL template) of each carrier, used in e-mails and /status/.", json=True
+        )
+        self.sub(
+            "link",
+            "Add or change a carrier's tracking link; {number} marks the number.",
+            ("carrier", "the carrier, as on packages (UPS, FedEx, …)"),
+            ("url_template", "the tracking page's address, with {number} where the number goes"),
+        )
+        self.sub("unlink", "Remove a carrier's tracking link.", ("carrier", "the carrier whose link goes"))
 
     def do_add(self, order: str, number: str, **o: Any) -> None:
         before = self.last_timeline_id(order)
@@ -103,3 +113,17 @@ class Command(ProductCommand):
             as_json=json,
             empty="No unprocessed tracking numbers." if unprocessed else "No tracking numbers yet.",
         )
+
+    def do_links(self, json: bool, **_: Any) -> None:
+        rows = [{"carrier": link.carrier, "url_template": link.url_template} for link in TrackingLink.objects.all()]
+        self.screen.rows(
+            [("carrier", "Carrier"), ("url_template", "Tracking link")], rows, as_json=json, empty="No tracking links."
+        )
+
+    def do_link(self, carrier: str, url_template: str, **_: Any) -> None:
+        link = actions.set_tracking_link(carrier, url_template)
+        self.screen.line(f"Tracking link for {link.carrier}: {link.url_template}")
+
+    def do_unlink(self, carrier: str, **_: Any) -> None:
+        actions.remove_tracking_link(carrier)
+        self.screen.line(f"Tracking link for {carrier} removed.")

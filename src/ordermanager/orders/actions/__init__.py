@@ -37,12 +37,18 @@ from ordermanager.orders.actions.tracking import (
     clean_tracking_number,
     process_tracking_numbers,
 )
+from ordermanager.orders.actions.tracking_links import (
+    add_default_tracking_links,
+    remove_tracking_link,
+    set_tracking_link,
+)
 
 __all__ = [
     "MAX_QUANTITY",
     "NewItem",
     "ProcessReport",
     "action",
+    "add_default_tracking_links",
     "add_item",
     "add_note",
     "add_tracking_number",
@@ -68,7 +74,9 @@ __all__ = [
     "refresh_shipping_status",
     "refund_payment",
     "release_order",
+    "remove_tracking_link",
     "return_item",
     "set_actual_ship_date",
     "set_expected_ship_date",
+    "set_tracking_link",
 ]

@@ -19,7 +19,6 @@ from ordermanager.carts.connectors.base import (
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
-    check_readable,
 )
 from ordermanager.carts.connectors.channeladvisor import answers
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
@@ -62,11 +61,11 @@ def _any_of(prop: str, values: list[str]) -> str:
 
 class ChannelAdvisorConnector(Connector):
     cart_type = CHANNELADVISOR
+    secret_fields = ("application_id", "shared_secret", "refresh_token")
 
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
-        self.account: ChannelAdvisorAccount = cart.channeladvisor
-        check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
+        self.account: ChannelAdvisorAccount = self.check_secrets(cart)
         with once_per_action():  # the cart's parameters in two queries
             limits, gate = cart_limits(cart), gate or account_gate(cart)
         self.client = ChannelAdvisorClient(
