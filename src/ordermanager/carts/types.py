@@ -17,6 +17,8 @@ class CartType:
     needs_tracking_for_status_updates: bool
     syncs_inventory: bool
     imports_orders: bool
+    # The cart takes only its own carrier and class codes, so every shipping method needs a mapping.
+    needs_carrier_mapping: bool = False
 
 
 CHANNELADVISOR = CartType(
@@ -27,6 +29,7 @@ CHANNELADVISOR = CartType(
     needs_tracking_for_status_updates=True,
     syncs_inventory=True,
     imports_orders=True,
+    needs_carrier_mapping=True,
 )
 GENERIC = CartType(
     key="generic",

@@ -32,6 +32,7 @@ from ordermanager.orders.models import (
     ShippingStatus,
     TrackingNumber,
 )
+from ordermanager.orders import tracking_rules
 from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import service as params
 from ordermanager.stack.outbox import enqueue_email
@@ -495,6 +496,7 @@ def add_tracking_number(
     items: Sequence[tuple[int | str, int | None]] | None = None,
     package: int | None = None,
     process: bool = True,
+    shared: bool = False,
 ) -> TrackingNumber:
     """Add a tracking number: to a new package (of `items`, or of everything still open), or to `package`.
 
@@ -504,8 +506,10 @@ def add_tracking_number(
     order = get_order(order, lock=True)
     _check_open(order)
     number = clean_tracking_number(number)
-    if order.tracking_numbers.filter(number=number).exists():
-        raise InputError("tracking_number", f"{number} is already on order {order.pk}")
+    warnings = tracking_rules.check_new_tracking(
+        order, number, carrier=carrier or "", shipping_class=shipping_class or "", shipped_at=shipped_at,
+        new_package=package is None, shared=shared,
+    )  # fmt: skip
     if package is not None:
         if items is not None:
             raise InputError("package", "give either a package or items for a new package, not both")
@@ -531,7 +535,12 @@ def add_tracking_number(
             actor,
             package=shipment.pk,
         )
-    tracking = TrackingNumber.objects.create(shipment=shipment, order=order, number=number)
+    tracking = TrackingNumber.objects.create(
+        shipment=shipment, order=order, number=number, normalized=tracking_rules.normalize(number), shared=shared
+    )
+    tracking.warnings = warnings  # shown by the caller; also on the timeline below
+    for warning in warnings:
+        record(order, Kind.TRACKING, f"Warning: {warning}", actor, tracking_number=number)
     record(
         order,
         Kind.TRACKING,

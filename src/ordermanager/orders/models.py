@@ -90,7 +90,13 @@ class Order(models.Model):
                 name="one_order_per_channel_id",
             )
         ]
-        indexes = [models.Index(fields=["status_label"]), models.Index(fields=["shipping_status"])]
+        indexes = [
+            models.Index(fields=["status_label"]),
+            models.Index(fields=["shipping_status"]),
+            # Tracking files name orders by the cart's or the marketplace's ID.
+            models.Index(fields=["channel_order_id"]),
+            models.Index(fields=["marketplace_order_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"
@@ -173,14 +179,24 @@ class TrackingNumber(models.Model):
     # Repeated from the shipment so the database itself refuses a duplicate on one order.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_numbers")
     number = models.CharField(max_length=64)
+    # Upper case without spaces or dashes: how the rules compare numbers (1z-999 is 1Z999).
+    normalized = models.CharField(max_length=64, default="")
+    # The merchant said on purpose that one box carries several orders, so the number may repeat across them.
+    shared = models.BooleanField(default=False)
     processed = models.BooleanField(default=False)
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order")]
-        indexes = [models.Index(fields=["processed", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order"),
+            # The database itself refuses a number on two orders unless the later ones are marked shared.
+            models.UniqueConstraint(
+                fields=["normalized"], condition=Q(shared=False), name="one_unshared_tracking_number"
+            ),
+        ]
+        indexes = [models.Index(fields=["processed", "created_at"]), models.Index(fields=["normalized"])]
 
     def __str__(self) -> str:
         return self.number

@@ -31,6 +31,9 @@ class Command(ProductCommand):
         add.add_argument("--item", action="append", help="SKU[:QTY] in the new package; default all that is open")
         add.add_argument("--package", help="add the number to this existing package instead")
         add.add_argument("--no-process", action="store_true", help="leave it for Process Tracking Numbers")
+        add.add_argument(
+            "--shared", action="store_true", help="one box carries several orders: the number may be on other orders"
+        )
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
         listing = self.sub("list", "List tracking numbers.")
         listing.add_argument("--unprocessed", action="store_true")
@@ -47,8 +50,11 @@ class Command(ProductCommand):
             items=[parse_package_item(text) for text in o["item"]] if o["item"] else None,
             package=parse_int("package", o["package"]) if o["package"] else None,
             process=not o["no_process"],
+            shared=o["shared"],
         )
         self.stdout.write(f"Tracking number {tracking.number} added to order {tracking.order_id}.")
+        for warning in tracking.warnings:
+            self.stdout.write(f"Warning: {warning}")
         self.show_new_timeline(tracking.order, before)
 
     def do_process(self, **_: Any) -> None:

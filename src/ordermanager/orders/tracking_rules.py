@@ -1,0 +1,95 @@
+"""The rules a new tracking number meets, the same on every path (CLI, file import, API, web).
+
+- A number belongs to one order. Numbers are compared without case, spaces or dashes, because shipping
+  tools print them differently (1z 999-aa1 is 1Z999AA1). The merchant may mark a number as shared on
+  purpose when one box carries several orders of one buyer.
+- A new package's carrier and class must have a mapping for the order's cart when the cart takes only its
+  own codes (ChannelAdvisor): refused now, with the fix, rather than failing later on the stack. Other
+  cart types take the names as typed, with a warning.
+- A ship date far in the past or the future is probably a typo: it warns, it does not refuse.
+
+`check_new_tracking` refuses with InputError and returns the warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from ordermanager.carts.carriers import cart_codes
+from ordermanager.errors import InputError
+from ordermanager.orders.models import Order, TrackingNumber
+
+PAST_DAYS = 30
+FUTURE_DAYS = 3
+_IGNORED = re.compile(r"[\s-]+")
+
+
+def normalize(number: str) -> str:
+    """How two tracking numbers are compared: upper case, without spaces or dashes."""
+    return _IGNORED.sub("", number or "").upper()
+
+
+def check_unique(order: Order, number: str, *, shared: bool = False) -> None:
+    """Refuse a number already on this order, or on another order unless `shared` says one box carries both."""
+    key = normalize(number)
+    holders = list(
+        TrackingNumber.objects.filter(normalized=key).values_list("order_id", "number").order_by("order_id")[:5]
+    )
+    mine = [n for order_id, n in holders if order_id == order.pk]
+    if mine:
+        raise InputError("tracking_number", f"{number} is already on order {order.pk} (as {mine[0]})")
+    others = [order_id for order_id, _ in holders]
+    if others and not shared:
+        listed = ", ".join(str(o) for o in others)
+        raise InputError(
+            "tracking_number",
+            f"{number} is already on order {listed}; a tracking number belongs to one order, unless one box "
+            "really carries several orders: then mark it as a shared shipment",
+        )
+
+
+def check_carrier(order: Order, carrier: str, shipping_class: str) -> list[str]:
+    """Refuse a shipping method the order's cart cannot take; warn when the cart takes any name."""
+    cart = order.cart
+    if cart is None or cart_codes(cart, carrier, shipping_class) is not None:
+        return []
+    method = f"{carrier} {shipping_class}".strip()
+    if cart.type.needs_carrier_mapping:
+        raise InputError(
+            "carrier",
+            f"{method} has no {cart.type.label} carrier and class for cart {cart.store_name}; map it first: "
+            f"ordermanager carts map-carrier {cart.store_name!r} {carrier!r} {shipping_class!r} CART_CARRIER CART_CLASS",
+        )
+    if not cart.type.takes_status_updates:
+        return []
+    return [f"{method} has no mapping for cart {cart.store_name}; a {cart.type.label} cart gets it as typed"]
+
+
+def check_ship_date(shipped_at: dt.datetime | None, *, now: dt.datetime | None = None) -> list[str]:
+    if shipped_at is None:
+        return []
+    now = now or timezone.now()
+    if shipped_at < now - dt.timedelta(days=PAST_DAYS):
+        return [f"ship date {shipped_at:%Y-%m-%d} is more than {PAST_DAYS} days ago; check it is not a typo"]
+    if shipped_at > now + dt.timedelta(days=FUTURE_DAYS):
+        return [f"ship date {shipped_at:%Y-%m-%d} is more than {FUTURE_DAYS} days ahead; check it is not a typo"]
+    return []
+
+
+def check_new_tracking(
+    order: Order,
+    number: str,
+    *,
+    carrier: str,
+    shipping_class: str,
+    shipped_at: dt.datetime | None,
+    new_package: bool,
+    shared: bool = False,
+) -> list[str]:
+    """All the rules for one new number. Refuses with InputError; returns the warnings."""
+    check_unique(order, number, shared=shared)
+    warnings = check_carrier(order, carrier.strip(), shipping_class.strip()) if new_package and carrier.strip() else []
+    return warnings + check_ship_date(shipped_at)
