@@ -23,6 +23,7 @@ from django.utils import timezone
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.actions import record_sale
+from ordermanager.orders import tracking_rules
 from ordermanager.orders.models import (
     Order,
     OrderItem,
@@ -32,7 +33,6 @@ from ordermanager.orders.models import (
     ShippingStatus,
     TrackingNumber,
 )
-from ordermanager.orders import tracking_rules
 from ordermanager.orders.timeline import Kind, record
 from ordermanager.params import service as params
 from ordermanager.stack.outbox import enqueue_email

@@ -61,7 +61,8 @@ def check_carrier(order: Order, carrier: str, shipping_class: str) -> list[str]:
         raise InputError(
             "carrier",
             f"{method} has no {cart.type.label} carrier and class for cart {cart.store_name}; map it first: "
-            f"ordermanager carts map-carrier {cart.store_name!r} {carrier!r} {shipping_class!r} CART_CARRIER CART_CLASS",
+            f"ordermanager carts map-carrier {cart.store_name!r} {carrier!r} {shipping_class!r} "
+            "CART_CARRIER CART_CLASS",
         )
     if not cart.type.takes_status_updates:
         return []
