@@ -237,3 +237,19 @@ class TimelineEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("timeline entries are append-only")
+
+
+class TrackingColumnMapping(models.Model):
+    """A merchant's own tracking-file layout, saved by name: which header holds each field."""
+
+    name = models.CharField(max_length=50, unique=True)
+    columns = models.JSONField(default=dict, help_text="field → header, e.g. {'order': 'Ref', 'tracking_number': …}")
+    carrier = models.CharField(max_length=64, blank=True, help_text="The carrier, when the file has no column for it.")
+    date_format = models.CharField(max_length=40, blank=True, help_text="strftime format, e.g. %d.%m.%Y")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ from typing import Any
 
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
+from ordermanager.management.tracking_files import TrackingFileCommands
 from ordermanager.orders import actions
 from ordermanager.orders.models import TrackingNumber
 
@@ -18,7 +19,7 @@ def parse_package_item(text: str) -> tuple[str, int | None]:
     return sku, parse_int("quantity", qty) if qty else None
 
 
-class Command(ProductCommand):
+class Command(TrackingFileCommands, ProductCommand):
     help = "Tracking numbers: add one (to a new package or an existing one), list, and Process Tracking Numbers."
 
     def add_subcommands(self) -> None:
@@ -37,6 +38,7 @@ class Command(ProductCommand):
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
         listing = self.sub("list", "List tracking numbers.")
         listing.add_argument("--unprocessed", action="store_true")
+        self.add_file_subcommands()
 
     def do_add(self, order: str, number: str, **o: Any) -> None:
         before = self.last_timeline_id(order)
@@ -58,13 +60,7 @@ class Command(ProductCommand):
         self.show_new_timeline(tracking.order, before)
 
     def do_process(self, **_: Any) -> None:
-        report = actions.process_tracking_numbers(actor=self.actor)
-        self.stdout.write(f"Processed {len(report.processed)} tracking number(s).")
-        if report.too_old:
-            self.stdout.write(
-                f"{report.too_old} unprocessed tracking number(s) are older than {report.lookback_days} days "
-                "(TrackingLookbackDays) and were left alone."
-            )
+        self.process_tracking_numbers()
 
     def do_list(self, unprocessed: bool, **_: Any) -> None:
         query = TrackingNumber.objects.select_related("shipment").order_by("id")
