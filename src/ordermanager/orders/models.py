@@ -33,6 +33,13 @@ class ShippingStatus(models.TextChoices):
     THIRD_PARTY_MANAGED = "ThirdPartyManaged"
 
 
+def shipping_status_for(open_quantity: int, shipped_quantity: int) -> str:
+    """An order's shipping status from what is still open and what has shipped (cancelled counts as neither)."""
+    if open_quantity == 0:
+        return ShippingStatus.SHIPPED if shipped_quantity else ShippingStatus.CANCELED
+    return ShippingStatus.PARTIALLY_SHIPPED if shipped_quantity else ShippingStatus.UNSHIPPED
+
+
 class Order(models.Model):
     """An order. Its number (the primary key) is ours; the channel's and marketplace's IDs are kept apart."""
 

@@ -34,14 +34,16 @@ def normalize(number: str) -> str:
 
 def check_unique(order: Order, number: str, *, shared: bool = False) -> None:
     """Refuse a number already on this order, or on another order unless `shared` says one box carries both."""
-    key = normalize(number)
-    holders = list(
-        TrackingNumber.objects.filter(normalized=key).values_list("order_id", "number").order_by("order_id")[:5]
-    )
-    mine = [n for order_id, n in holders if order_id == order.pk]
+    holders = TrackingNumber.objects.filter(normalized=normalize(number)).values_list("order_id", "number")
+    refuse_duplicate(order.pk, number, list(holders.order_by("order_id")[:5]), shared=shared)
+
+
+def refuse_duplicate(order_pk: int, number: str, holders: list[tuple[int, str]], *, shared: bool = False) -> None:
+    """`holders`: (order, number as written) of the numbers equal to this one once normalized."""
+    mine = [n for order_id, n in holders if order_id == order_pk]
     if mine:
-        raise InputError("tracking_number", f"{number} is already on order {order.pk} (as {mine[0]})")
-    others = [order_id for order_id, _ in holders]
+        raise InputError("tracking_number", f"{number} is already on order {order_pk} (as {mine[0]})")
+    others = sorted({order_id for order_id, _ in holders})
     if others and not shared:
         listed = ", ".join(str(o) for o in others)
         raise InputError(
@@ -51,10 +53,21 @@ def check_unique(order: Order, number: str, *, shared: bool = False) -> None:
         )
 
 
-def check_carrier(order: Order, carrier: str, shipping_class: str) -> list[str]:
-    """Refuse a shipping method the order's cart cannot take; warn when the cart takes any name."""
+def check_carrier(order: Order, carrier: str, shipping_class: str, known: dict | None = None) -> list[str]:
+    """Refuse a shipping method the order's cart cannot take; warn when the cart takes any name.
+
+    `known` caches the cart's answers across many numbers (an import); it lives for one transaction.
+    """
     cart = order.cart
-    if cart is None or cart_codes(cart, carrier, shipping_class) is not None:
+    if cart is None:
+        return []
+    key = (cart.pk, carrier.lower(), shipping_class.lower())
+    if known is None or key not in known:
+        codes = cart_codes(cart, carrier, shipping_class)
+        if known is None:
+            known = {}
+        known[key] = codes
+    if known[key] is not None:
         return []
     method = f"{carrier} {shipping_class}".strip()
     if cart.type.needs_carrier_mapping:

@@ -1,9 +1,10 @@
 """Importing a tracking file: each package goes through the same door as `tracking add` (the action).
 
-Rows are read as a stream and decided in chunks: one query per chunk finds the orders the rows name (by
-order number, cart order ID or marketplace order ID) and the numbers already on them, then each package is
-added by `actions.add_tracking_number` in a savepoint of the chunk's transaction, so a refused row leaves
-nothing behind. A dry run, or --all-or-nothing with a refusal, rolls the whole file back at the end.
+Rows are read as a stream and decided in chunks: a few queries per chunk find the orders the rows name (by
+order number, cart order ID or marketplace order ID) and the numbers already on them; the chunk's packages
+then go through `tracking_bulk.add_tracking_numbers`, the batch form of `add_tracking_number` with the
+same rules, where a refused row writes nothing. A dry run, or --all-or-nothing with a refusal, rolls the
+whole file back at the end.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import IO
 from django.db import IntegrityError, transaction
 
 from ordermanager.errors import InputError
-from ordermanager.orders import actions
 from ordermanager.orders.models import Order, TrackingColumnMapping, TrackingNumber
+from ordermanager.orders.tracking_bulk import Added, NewPackage, add_tracking_numbers
 from ordermanager.orders.tracking_import.detect import detect, read_rows
 from ordermanager.orders.tracking_import.presets import Preset, detect_preset, get_preset, preset_from_mapping
 from ordermanager.orders.tracking_import.report import Report, Result
 from ordermanager.orders.tracking_import.rows import Entry, entries
 
-CHUNK = 500
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -66,51 +67,70 @@ def _orders_named(chunk: list[Entry]) -> dict[str, set[int]]:
     return found
 
 
-def _decide(entry: Entry, named: dict[str, set[int]], here: set[tuple[int, str]], report: Report, actor: str) -> None:
+def _order_of(entry: Entry, named: dict[str, set[int]]) -> int | str:
+    """The one order the row names, or why the row is refused."""
     if entry.refused:
-        report.add(entry, Result.REFUSED, reason=f"{entry.refused[0]}: {entry.refused[1]}")
-        return
+        return f"{entry.refused[0]}: {entry.refused[1]}"
     orders = sorted(named.get(entry.order_ref, ()))
     if not orders:
-        reason = f"order: no order has the number, cart order ID or marketplace order ID {entry.order_ref!r}"
-        report.add(entry, Result.REFUSED, reason=reason)
-        return
+        return f"order: no order has the number, cart order ID or marketplace order ID {entry.order_ref!r}"
     if len(orders) > 1:
         listed = " and ".join(str(o) for o in orders)
-        reason = f"order: {entry.order_ref!r} names orders {listed}; name the order by its order number"
-        report.add(entry, Result.REFUSED, reason=reason)
-        return
-    order = orders[0]
-    if (order, entry.key) in here:
-        report.add(entry, Result.ALREADY_HERE, order=order)
-        return
+        return f"order: {entry.order_ref!r} names orders {listed}; name the order by its order number"
+    return orders[0]
+
+
+def _package(order: int, entry: Entry) -> NewPackage:
+    return NewPackage(order, entry.number, entry.carrier, entry.shipping_class, entry.shipped_at, entry.items)
+
+
+def _add(todo: list[tuple[Entry, int]], actor: str) -> list[Added | None]:
+    """Each package added, or refused; None when the number turned out to be here already."""
     try:
-        tracking = actions.add_tracking_number(
-            order,
-            entry.number,
-            actor=actor,
-            carrier=entry.carrier,
-            shipping_class=entry.shipping_class,
-            shipped_at=entry.shipped_at,
-            items=entry.items,
-            process=False,
-        )
-    except InputError as error:
-        report.add(entry, Result.REFUSED, order=order, reason=str(error))
-        return
-    except IntegrityError:  # another operator added the same number meanwhile; the constraint caught it
-        report.add(entry, Result.REFUSED, order=order, reason="tracking_number: it was just added to another order")
-        return
-    here.add((order, entry.key))
-    report.add(entry, Result.IMPORTED, order=order, warnings=tracking.warnings)
+        return list(add_tracking_numbers([_package(order, entry) for entry, order in todo], actor=actor))
+    except IntegrityError:
+        pass
+    # Another operator added one of these numbers meanwhile: the slow path, one row at a time.
+    results: list[Added | None] = []
+    for entry, order in todo:
+        if TrackingNumber.objects.filter(order_id=order, normalized=entry.key).exists():
+            results.append(None)
+            continue
+        try:
+            [added] = add_tracking_numbers([_package(order, entry)], actor=actor)
+        except IntegrityError:
+            added = Added(error=InputError("tracking_number", "it was just added to another order"))
+        results.append(added)
+    return results
 
 
 def _import_chunk(chunk: list[Entry], report: Report, actor: str) -> None:
     named = _orders_named(chunk)
     keys = {e.key for e in chunk if not e.refused}
     here = set(TrackingNumber.objects.filter(normalized__in=keys).values_list("order_id", "normalized"))
+    decided: list[tuple[str, int | str]] = []  # ("refused", reason), ("here", order) or ("add", order)
+    todo: list[tuple[Entry, int]] = []
     for entry in chunk:
-        _decide(entry, named, here, report, actor)
+        order = _order_of(entry, named)
+        if isinstance(order, str):
+            decided.append(("refused", order))
+        elif (order, entry.key) in here:
+            decided.append(("here", order))
+        else:
+            here.add((order, entry.key))  # a later row with this number for this order is already here
+            todo.append((entry, order))
+            decided.append(("add", order))
+    added = iter(_add(todo, actor))
+    for entry, (verdict, value) in zip(chunk, decided, strict=True):
+        result = next(added) if verdict == "add" else None
+        if verdict == "refused":
+            report.add(entry, Result.REFUSED, reason=str(value))
+        elif result is None:
+            report.add(entry, Result.ALREADY_HERE, order=int(value))
+        elif result.error is not None:
+            report.add(entry, Result.REFUSED, order=int(value), reason=str(result.error))
+        else:
+            report.add(entry, Result.IMPORTED, order=int(value), warnings=result.warnings)
 
 
 def import_tracking_file(binary: IO[bytes], options: Options, report: Report) -> Report:
