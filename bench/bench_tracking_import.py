@@ -119,13 +119,13 @@ def main() -> None:
         figures[label] = result
         rate, cpu_rate = count / result["seconds"], count / result["cpu"]
         print(
-            f"{count:>7,} rows: {result['seconds']:6.1f} s wall, {rate:,.0f} rows/s = {rate / TARGET:.2f}× the "
+            f"{count:>7,} rows: {result['seconds']:6.1f} s wall, {rate:,.0f} rows/s = {rate / TARGET:.2f}x the "
             f"{TARGET:,}/s target; importer CPU {result['cpu']:.1f} s, {cpu_rate:,.0f} rows/s = "
-            f"{cpu_rate / TARGET:.2f}×; peak RSS {result['rss_mb']:.0f} MB",
+            f"{cpu_rate / TARGET:.2f}x; peak RSS {result['rss_mb']:.0f} MB",
             flush=True,
         )
     ratio = figures["large"]["rss_mb"] / figures["small"]["rss_mb"]
-    print(f"peak RSS, {args.rows:,} rows vs {args.small:,} rows: {ratio:.2f}× (flat memory: close to 1)")
+    print(f"peak RSS, {args.rows:,} rows vs {args.small:,} rows: {ratio:.2f}x (flat memory: close to 1)")
 
 
 if __name__ == "__main__":
