@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "ordermanager.inventory",
     "ordermanager.stack",
     "ordermanager.web",
+    "ordermanager.api",
+    # django-ninja's own static files: the API docs page loads Swagger UI from here, not from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -148,3 +151,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERMANAGER_LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# Requests per minute per API token (the REST API's rate limit).
+ORDERMANAGER_API_REQUESTS_PER_MINUTE = int(os.environ.get("ORDERMANAGER_API_REQUESTS_PER_MINUTE", "600"))

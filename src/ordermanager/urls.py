@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ordermanager.api.api import api
 from ordermanager.stack.views import metrics
 
 urlpatterns = [
     # The Django admin stays, for superusers; the web app (web/urls.py) is the merchant's way in.
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    path("api/v1/", api.urls),
     path("", include("ordermanager.web.urls")),
 ]
