@@ -15,7 +15,7 @@ from ordermanager.api import cursors
 from ordermanager.api.auth import require_write
 from ordermanager.api.idempotency import IdempotencyKey, idempotent
 from ordermanager.api.problems import ERROR_STATUSES, Problem, ProblemOut
-from ordermanager.api.schemas import OrderDetailOut, OrderPage, PackageOut, TrackingIn
+from ordermanager.api.schemas import Id, IsoDateTime, OrderDetailOut, OrderPage, PackageOut, TrackingIn
 from ordermanager.orders import actions
 from ordermanager.orders.models import Order, OrderItem, Shipment, ShipmentItem
 
@@ -26,7 +26,7 @@ TIMELINE_LIMIT = 500
 
 class OrderFilters(Schema):
     status_label: str | None = NinjaField(None, max_length=50, description="Orders with this status label.")
-    updated_since: dt.datetime | None = NinjaField(None, description="Orders changed at or after this time.")
+    updated_since: IsoDateTime | None = NinjaField(None, description="Orders changed at or after this time.")
     cursor: str | None = NinjaField(None, max_length=200)
     limit: int = NinjaField(50, ge=1, le=200)
 
@@ -86,7 +86,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str,
 
 
 @router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="An order")
-def order_detail(request: HttpRequest, number: int) -> dict[str, Any]:
+def order_detail(request: HttpRequest, number: Id) -> dict[str, Any]:
     order = _order(number)
     shipped = dict(
         ShipmentItem.objects.filter(order_item__order=order).values_list("order_item_id").annotate(n=Sum("quantity"))
@@ -130,7 +130,7 @@ def _shipped_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
 )
 def add_tracking(
     request: HttpRequest,
-    number: int,
+    number: Id,
     payload: TrackingIn,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:

@@ -58,8 +58,10 @@ def problem_response(status: int, body: dict[str, Any], headers: dict | None = N
 
 def from_input_error(error: InputError) -> Problem:
     """The action's refusal as a problem: a number on another order is a conflict, a missing order is 404."""
-    if error.field == "order" and error.message.startswith("there is no order"):
-        return Problem(404, error.message, field="number")
+    if error.message.startswith("there is no"):
+        return Problem(
+            404, error.message, field={"order": "number", "record": "record_id"}.get(error.field, error.field)
+        )
     if error.field == "tracking_number" and "already on order" in error.message:
         return Problem(409, error.message, field="tracking_number")
     return Problem(422, error.message, field=error.field)

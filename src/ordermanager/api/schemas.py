@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated
 
-from ninja import Field, Schema
-from pydantic import ConfigDict
+from ninja import Field, Path, Schema
+from pydantic import BeforeValidator, ConfigDict
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    # pydantic would also read a number as seconds since 1970; a date here is ISO 8601 text, nothing else.
+    if value is not None and not (isinstance(value, str) and _ISO.match(value)):
+        raise ValueError("must be an ISO 8601 date or date-time, like 2026-11-27 or 2026-11-27T15:30:00Z")
+    return value
+
+
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text)]
+IsoDateOrDateTime = Annotated[dt.datetime | dt.date, BeforeValidator(_iso_text)]
+
+# Numbers in paths: positive, and small enough for a 64-bit column and a JSON number.
+Id = Annotated[int, Path(ge=1, le=2**53 - 1)]
 
 
 class ItemOut(Schema):
@@ -86,7 +104,7 @@ class TrackingIn(Schema):
     tracking_number: str = Field(min_length=1, max_length=64)
     carrier: str = Field(min_length=1, max_length=64)
     shipping_class: str = Field("", alias="class", max_length=64)
-    ship_date: dt.datetime | dt.date | None = Field(None, description="When it shipped; default now.")
+    ship_date: IsoDateOrDateTime | None = Field(None, description="When it shipped; default now.")
     items: list[PackageItemIn] | None = Field(None, max_length=500, description="Omit for the whole order.")
     shared: bool = Field(False, description="One box carries several orders: the number may be on others.")
 

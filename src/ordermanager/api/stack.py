@@ -12,7 +12,7 @@ from ordermanager.api import cursors
 from ordermanager.api.auth import require_write
 from ordermanager.api.idempotency import IdempotencyKey, idempotent
 from ordermanager.api.problems import ERROR_STATUSES, ProblemOut
-from ordermanager.api.schemas import RetryOut, StackCountsOut, StackRecordPage
+from ordermanager.api.schemas import Id, RetryOut, StackCountsOut, StackRecordPage
 from ordermanager.stack import actions as stack_actions
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.stack.overview import overview
@@ -67,7 +67,7 @@ def stack_records(request: HttpRequest, filters: Query[RecordFilters]) -> dict[s
 @router.post("/stack/records/{record_id}/retry", response={200: RetryOut, **ERRORS}, summary="Retry a record")
 def retry_record(
     request: HttpRequest,
-    record_id: int,
+    record_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     token = require_write(request)
