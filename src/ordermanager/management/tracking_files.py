@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
-
-from django.conf import settings
-from django.utils import timezone
 
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
@@ -15,6 +11,7 @@ from ordermanager.orders.models import TrackingColumnMapping
 from ordermanager.orders.tracking_import import Options, Report, import_tracking_file
 from ordermanager.orders.tracking_import.mapping import save_mapping
 from ordermanager.orders.tracking_import.presets import FIELDS, PRESETS
+from ordermanager.orders.tracking_import.report import new_report_path, processing_summary
 
 TABLE = (("line", 7), ("order", 14), ("tracking_number", 24), ("result", 12), ("reason", 0))
 
@@ -31,11 +28,6 @@ def render_table(report: Report) -> list[str]:
     if report.hidden:
         lines.append(f"... {report.hidden} more row(s) in the report file")
     return lines
-
-
-def default_report_path(source: Path) -> Path:
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    return Path(settings.DATA_DIR) / "reports" / f"{source.stem}-report-{stamp}.csv"
 
 
 class TrackingFileCommands:
@@ -61,7 +53,7 @@ class TrackingFileCommands:
         path = Path(file)
         if not path.is_file():
             raise InputError("file", f"there is no file {file!r}")
-        report_path = Path(o["report"]) if o["report"] else default_report_path(path)
+        report_path = Path(o["report"]) if o["report"] else new_report_path(path.name)
         report_path.parent.mkdir(parents=True, exist_ok=True)
         options = Options(self.actor, o["preset"] or "", o["mapping"] or "", o["dry_run"], o["all_or_nothing"])
         with path.open("rb") as binary, report_path.open("w", newline="", encoding="utf-8") as out:
@@ -74,17 +66,9 @@ class TrackingFileCommands:
             self.process_tracking_numbers()
 
     def process_tracking_numbers(self) -> None:
-        started = dt.datetime.now(tz=dt.UTC)
         result = actions.process_tracking_numbers(actor=self.actor)
-        seconds = (dt.datetime.now(tz=dt.UTC) - started).total_seconds()
-        self.stdout.write(
-            f"Process Tracking Numbers: processed {len(result.processed)} tracking number(s) in {seconds:.1f} s."
-        )
-        if result.too_old:
-            self.stdout.write(
-                f"{result.too_old} unprocessed tracking number(s) are older than {result.lookback_days} days "
-                "(TrackingLookbackDays) and were left alone."
-            )
+        for line in processing_summary(len(result.processed), result.too_old, result.lookback_days):
+            self.stdout.write(line)
 
     def do_save_mapping(self, name: str, column: list[str], carrier: str, date_format: str, **_: Any) -> None:
         columns = {}

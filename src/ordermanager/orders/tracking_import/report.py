@@ -8,13 +8,33 @@ from __future__ import annotations
 
 import csv
 import enum
+import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
+
+from django.conf import settings
+from django.utils import timezone
 
 from ordermanager.orders.tracking_import.rows import Entry
 
 SHOWN = 200
+_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def reports_dir() -> Path:
+    return Path(settings.DATA_DIR) / "reports"
+
+
+def new_report_path(source_name: str) -> Path:
+    """Where a file's report is saved: var/reports/<file>-report-<time>.csv."""
+    stem = _SAFE.sub("-", Path(source_name).stem)[:60] or "file"
+    path = reports_dir() / f"{stem}-report-{timezone.now():%Y%m%d-%H%M%S-%f}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 COLUMNS = ("line", "order", "tracking_number", "result", "order_number", "reason", "warnings")
 
 
@@ -72,3 +92,14 @@ class Report:
         if not self.written:
             text += "; nothing was written"
         return text
+
+
+def processing_summary(processed: int, too_old: int, lookback_days: int) -> list[str]:
+    """What Process Tracking Numbers did, in the merchant's words (the command and the upload page)."""
+    lines = [f"Process Tracking Numbers: processed {processed} tracking number(s)."]
+    if too_old:
+        lines.append(
+            f"{too_old} unprocessed tracking number(s) are older than {lookback_days} days "
+            "(TrackingLookbackDays) and were left alone."
+        )
+    return lines
