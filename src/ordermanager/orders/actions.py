@@ -458,14 +458,7 @@ def clean_tracking_number(number: str) -> str:
 def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] | None) -> list[tuple[OrderItem, int]]:
     """Which items, and how many of each, go in a new package. None means everything still open."""
     if lines is None:
-        chosen = [(i, i.quantity_open) for i in order.items.all() if i.quantity_open > 0]
-        if not chosen:
-            raise InputError(
-                "item",
-                f"every item of order {order.pk} has shipped or been cancelled; "
-                "add the number to an existing package instead",
-            )
-        return chosen
+        return tracking_rules.whole_order(order, [(i, i.quantity_open) for i in order.items.all()])
     if not lines:
         raise InputError("item", "give at least one item, or none for everything still open")
     wanted: dict[int, tuple[OrderItem, int]] = {}

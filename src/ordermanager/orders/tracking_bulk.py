@@ -83,14 +83,7 @@ class _Batch:
     def contents(self, order: Order, wanted: Sequence[tuple[str, int | None]] | None) -> list[tuple[OrderItem, int]]:
         """Which items, and how many, go in the package; the same rules as a package added by hand."""
         if wanted is None:
-            chosen = [(i, self.open[i.pk]) for i in order.items.all() if self.open[i.pk] > 0]
-            if not chosen:
-                raise InputError(
-                    "item",
-                    f"every item of order {order.pk} has shipped or been cancelled; "
-                    "add the number to an existing package instead",
-                )
-            return chosen
+            return tracking_rules.whole_order(order, [(i, self.open[i.pk]) for i in order.items.all()])
         picked: dict[int, tuple[OrderItem, int]] = {}
         for ref, quantity in wanted:
             item = get_item(order, ref)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.errors import InputError
-from ordermanager.orders.models import Order, TrackingNumber
+from ordermanager.orders.models import Order, OrderItem, TrackingNumber
 
 PAST_DAYS = 30
 FUTURE_DAYS = 3
@@ -91,6 +91,18 @@ def check_ship_date(shipped_at: dt.datetime | None, *, now: dt.datetime | None =
     if shipped_at > now + dt.timedelta(days=FUTURE_DAYS):
         return [f"ship date {shipped_at:%Y-%m-%d} is more than {FUTURE_DAYS} days ahead; check it is not a typo"]
     return []
+
+
+def whole_order(order: Order, open_quantities: list[tuple[OrderItem, int]]) -> list[tuple[OrderItem, int]]:
+    """A package of the whole order holds everything still open; an order with nothing open cannot have one."""
+    chosen = [(item, quantity) for item, quantity in open_quantities if quantity > 0]
+    if not chosen:
+        raise InputError(
+            "item",
+            f"every item of order {order.pk} has shipped or been cancelled; "
+            "add the number to an existing package instead",
+        )
+    return chosen
 
 
 def check_new_tracking(
