@@ -36,13 +36,13 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from ordermanager.carts import service as carts  # noqa: E402
+from ordermanager.carts import actions as carts  # noqa: E402
 from ordermanager.carts.carriers import map_carrier  # noqa: E402
 from ordermanager.carts.lookup import get_cart  # noqa: E402
 from ordermanager.orders.models import Order, OrderItem  # noqa: E402
 from ordermanager.orders.tracking_import import Options, Report, import_tracking_file  # noqa: E402
-from ordermanager.params import service as params  # noqa: E402
-from ordermanager.statuses.rules import load_default_status_events  # noqa: E402
+from ordermanager.params import actions as params  # noqa: E402
+from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 TARGET = 2000
 STORE = "Bench Store"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ordermanager.carts import service as carts
-from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts import actions as carts
+from ordermanager.carts.carriers import map_carrier, unmap_carrier
 from ordermanager.carts.connectors.base import ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.diagnosis import Level, diagnose_cart_updates
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack import actions as stack_actions
 from ordermanager.stack import leases
-from ordermanager.statuses.rules import TRACKING_EVENT, load_default_status_events, set_event_rule
+from ordermanager.statuses.actions import TRACKING_EVENT, load_default_status_events, set_event_rule
 from tests.conftest import ACTOR, new_order
 from tests.ordermanager.web.conftest import fail_records
 
@@ -56,6 +56,7 @@ def test_channeladvisors_tracking_rule_when_only_an_event_without_tracking_notif
     set_event_rule(TRACKING_EVENT, notify_cart=False)
     set_event_rule("OrderShip", notify_cart=True)
     cart = carts.add_cart("CA", "channeladvisor", account_id="11111111-2222-3333-4444-555555555555", profile_id=1)
+    map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
     order = new_order(cart)
     # when
     ship(order)
@@ -74,8 +75,11 @@ def test_an_order_entered_by_hand_on_a_channeladvisor_cart_cannot_be_shipped_the
 
 
 def test_an_unmapped_carrier_is_a_problem_before_any_attempt(status_updates: None, ca_cart: Cart) -> None:
+    # mapped when the number was entered (entry refuses an unmapped method), unmapped since
+    map_carrier(ca_cart, "DHL", "Ground", "DHL", "Ground")
     order = new_order(ca_cart)
     ship(order, carrier="DHL")
+    unmap_carrier(ca_cart, "DHL", "Ground")
     report = diagnose_cart_updates(order)
     assert report.level == Level.PROBLEM
     assert "DHL Ground has no ChannelAdvisor carrier and class mapped for Channel Store" in messages(order)

@@ -11,12 +11,12 @@ from enum import StrEnum
 
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.models import Cart
-from ordermanager.orders.models import Order, TimelineEntry
-from ordermanager.params import service as params
-from ordermanager.stack.models import Kind, StackRecord, State
+from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent
+from ordermanager.params import actions as params
+from ordermanager.stack.models import RecordKind, StackRecord, State
+from ordermanager.statuses.actions import TRACKING_EVENT
 from ordermanager.statuses.catalogue import EVENTS
 from ordermanager.statuses.models import EventRule
-from ordermanager.statuses.rules import TRACKING_EVENT
 
 
 class Level(StrEnum):
@@ -115,7 +115,7 @@ def _rules_block(order: Order, report: CartUpdates) -> bool:
 
 
 def _records(order: Order, report: CartUpdates) -> None:
-    records = list(StackRecord.objects.filter(order=order, kind=Kind.STATUS_UPDATE).order_by("id"))
+    records = list(StackRecord.objects.filter(order=order, kind=RecordKind.STATUS_UPDATE).order_by("id"))
     report.records = records
     for r in records:
         if r.state == State.PROBLEM:
@@ -188,12 +188,17 @@ def _withheld(order: Order, report: CartUpdates) -> None:
     """The last time an event decided not to notify the cart, if nothing was queued since."""
     last = (
         TimelineEntry.objects.filter(
-            order=order, kind__in=[TimelineEntry.Kind.UPDATE_WITHHELD, TimelineEntry.Kind.UPDATE_QUEUED]
+            order=order,
+            kind__in=[
+                TimelineEvent.STATUS_UPDATE_WITHHELD,
+                TimelineEvent.STATUS_UPDATE_QUEUED,
+                TimelineEvent.PACKAGE_NEWS_QUEUED,
+            ],
         )
         .order_by("-id")
         .first()
     )
-    if last is not None and last.kind == TimelineEntry.Kind.UPDATE_WITHHELD:
+    if last is not None and last.kind == TimelineEvent.STATUS_UPDATE_WITHHELD:
         report.add(Level.OFF, f"{last.message} ({last.at:%Y-%m-%d %H:%M} UTC).")
 
 
@@ -216,7 +221,9 @@ def diagnose_cart_updates(order: Order) -> CartUpdates:
 def _nothing_yet(order: Order, report: CartUpdates) -> None:
     """No record yet: say which events notify the cart, and which have fired (none of those)."""
     notifying = sorted(EventRule.objects.filter(notify_cart=True).values_list("event", flat=True))
-    fired = TimelineEntry.objects.filter(order=order, kind=TimelineEntry.Kind.EVENT).values_list("data", flat=True)
+    fired = TimelineEntry.objects.filter(order=order, kind=TimelineEvent.STATUS_EVENT_FIRED).values_list(
+        "data", flat=True
+    )
     names = list(dict.fromkeys(str(data.get("event", "")) for data in fired))
     report.add(
         Level.NOTHING_YET,

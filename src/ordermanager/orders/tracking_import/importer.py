@@ -2,7 +2,7 @@
 
 Rows are read as a stream and decided in chunks: a few queries per chunk find the orders the rows name (by
 order number, cart order ID or marketplace order ID) and the numbers already on them; the chunk's packages
-then go through `tracking_bulk.add_tracking_numbers`, the batch form of `add_tracking_number` with the
+then go through `actions.add_tracking_numbers`, the batch form of `add_tracking_number` with the
 same rules, where a refused row writes nothing. A dry run, or --all-or-nothing with a refusal, rolls the
 whole file back at the end.
 """
@@ -18,8 +18,8 @@ from typing import IO
 from django.db import IntegrityError, transaction
 
 from ordermanager.errors import InputError
+from ordermanager.orders.actions import Added, NewPackage, add_tracking_numbers
 from ordermanager.orders.models import Order, TrackingColumnMapping, TrackingNumber
-from ordermanager.orders.tracking_bulk import Added, NewPackage, add_tracking_numbers
 from ordermanager.orders.tracking_import.detect import detect, read_rows
 from ordermanager.orders.tracking_import.presets import Preset, detect_preset, get_preset, preset_from_mapping
 from ordermanager.orders.tracking_import.report import Report, Result

@@ -14,13 +14,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 
 from ordermanager.errors import InputError
-from ordermanager.orders import tracking_rules
-from ordermanager.orders.actions import _check_open, check_quantity, clean_tracking_number, get_item
+from ordermanager.orders import events, tracking_rules
+from ordermanager.orders.actions.common import action, check_open, check_quantity, get_item
+from ordermanager.orders.actions.tracking import clean_tracking_number
 from ordermanager.orders.models import (
     Order,
     OrderItem,
@@ -31,8 +31,6 @@ from ordermanager.orders.models import (
     TrackingNumber,
     shipping_status_for,
 )
-
-Kind = TimelineEntry.Kind
 
 
 @dataclass
@@ -85,8 +83,9 @@ class _Batch:
         if wanted is None:
             return tracking_rules.whole_order(order, [(i, self.open[i.pk]) for i in order.items.all()])
         picked: dict[int, tuple[OrderItem, int]] = {}
+        items = list(order.items.all())
         for ref, quantity in wanted:
-            item = get_item(order, ref)
+            item = get_item(order, ref, items)
             left = self.open[item.pk]
             if quantity is None and left == 0:
                 raise InputError("item", f"{item.sku} has nothing left to ship")
@@ -100,7 +99,7 @@ class _Batch:
         order = self.orders.get(package.order_id)
         if order is None:
             raise InputError("order", f"there is no order number {package.order_id}")
-        _check_open(order)
+        check_open(order)
         number = clean_tracking_number(package.number)
         key = tracking_rules.normalize(number)
         tracking_rules.refuse_duplicate(order.pk, number, self.holders[key][:5])
@@ -123,10 +122,6 @@ class _Batch:
         return shipment, contents, tracking, warnings
 
 
-def _timeline(order: Order, kind: str, message: str, actor: str, **data: object) -> TimelineEntry:
-    return TimelineEntry(order=order, kind=kind, message=message, actor=actor, data=data)
-
-
 def _shipping_statuses(batch: _Batch, touched: dict[int, Order], actor: str) -> list[TimelineEntry]:
     entries, changed, now = [], [], timezone.now()
     for order in touched.values():
@@ -137,12 +132,12 @@ def _shipping_statuses(batch: _Batch, touched: dict[int, Order], actor: str) -> 
         if status != order.shipping_status:
             old, order.shipping_status, order.updated_at = order.shipping_status, status, now
             changed.append(order)
-            entries.append(_timeline(order, Kind.ACTION, f"Shipping status: {old} → {status}", actor))
+            entries.append(events.shipping_status_changed(order, old, actor, save=False))
     Order.objects.bulk_update(changed, ["shipping_status", "updated_at"])
     return entries
 
 
-@transaction.atomic
+@action
 def add_tracking_numbers(packages: Sequence[NewPackage], *, actor: str) -> list[Added]:
     """Add each number to a new package of its order, unprocessed. One result per package, in order."""
     batch = _Batch(packages)
@@ -164,17 +159,9 @@ def add_tracking_numbers(packages: Sequence[NewPackage], *, actor: str) -> list[
         touched[order.pk] = order
         tracking.shipment = shipment
         lines += [ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents]
-        listing = ", ".join(f"{i.sku} x{q}" for i, q in contents)
-        method = f"{shipment.carrier} {shipment.shipping_class}".strip()
-        data = {"package": shipment.pk}
-        timeline.append(
-            _timeline(order, Kind.TRACKING, f"Package {shipment.pk} ({method}) holds {listing}", actor, **data)
-        )
-        added = f"Tracking number {tracking.number} added to package {shipment.pk}"
-        timeline.append(_timeline(order, Kind.TRACKING, added, actor, **data, tracking_number=tracking.number))
-        timeline += [
-            _timeline(order, Kind.TRACKING, f"Warning: {w}", actor, tracking_number=tracking.number) for w in warnings
-        ]
+        timeline.append(events.package_created(order, shipment, contents, actor, save=False))
+        timeline.append(events.tracking_added(order, tracking, actor, save=False))
+        timeline += [events.tracking_warning(order, tracking, w, actor, save=False) for w in warnings]
     ShipmentItem.objects.bulk_create(lines)
     TrackingNumber.objects.bulk_create([t for _, _, t, _ in decided])
     TimelineEntry.objects.bulk_create(timeline + _shipping_statuses(batch, touched, actor))
