@@ -125,3 +125,28 @@ class GenericCartSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Generic settings of {self.cart}"
+
+
+class ImportProblem(models.Model):
+    """An order the cart offered that could not be imported: set aside so the others go on.
+
+    It is tried again when the order changes at the cart (its fingerprint moves) or when the operator
+    asks (`retry_requested`), and deleted once the order imports.
+    """
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="import_problems")
+    channel_order_id = models.CharField(max_length=80)  # or a stand-in for an order that came without an ID
+    reason = models.TextField()
+    raw = models.JSONField(default=dict)  # the order as the cart sent it, secrets removed
+    fingerprint = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    attempts = models.PositiveIntegerField(default=1)
+    retry_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["cart", "id"]
+        constraints = [models.UniqueConstraint(fields=["cart", "channel_order_id"], name="one_problem_per_cart_order")]
+
+    def __str__(self) -> str:
+        return f"{self.cart} order {self.channel_order_id}: {self.reason}"

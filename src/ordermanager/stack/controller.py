@@ -221,6 +221,10 @@ class Lane:
         try:
             summary = import_orders(self.cart, actor=f"stack:{self.holder}", gate=self.gate)
             log.info("%s: imported %d of %d downloaded orders", self.cart, summary.imported, summary.downloaded)
+            for line in summary.refused:
+                log.warning("%s: %s (ordermanager import-problems list)", self.cart, line)
+        except CartError as error:  # the cart answered badly: one line, and the next import tries again
+            log.warning("%s: order import failed: %s", self.cart, error)
         except Exception:
             log.exception("%s: order import failed", self.cart)
         finally:

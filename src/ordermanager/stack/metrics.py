@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
+from ordermanager.carts import import_problems
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -23,6 +24,7 @@ FAMILIES = {
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
+    "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
 }
 
 
@@ -92,6 +94,10 @@ def render() -> str:
         lines.append(f"{_key(name + '_bucket', {**labels, 'le': '+Inf'})} {row['n']}")
         lines.append(f"{_key(name + '_sum', labels)} {row['total']:.6f}")
         lines.append(f"{_key(name + '_count', labels)} {row['n']}")
+
+    family("ordermanager_import_problems")
+    for cart, count in import_problems.counts_by_cart().items():
+        lines.append(f"{_key('ordermanager_import_problems', {'cart': cart})} {count}")
 
     stored = sorted(Metric.objects.values_list("key", "value"))
     for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):

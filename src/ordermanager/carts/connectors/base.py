@@ -130,6 +130,16 @@ class RemoteOrder:
     items: list[RemoteItem]
     fulfillments: list[RemoteFulfillment] = field(default_factory=list)
     carrier_classes: set[tuple[str, str]] = field(default_factory=set)
+    raw: dict[str, Any] = field(default_factory=dict)  # as the cart sent it, for an import problem
+
+
+@dataclass(frozen=True)
+class MalformedOrder:
+    """An order the cart offered that cannot be read. It is set aside as an import problem; the others go on."""
+
+    channel_order_id: str  # the cart's order ID, or a stand-in when the order came without one
+    reason: str
+    raw: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -168,9 +178,10 @@ class Connector(ABC):
     def _unsupported(self, what: str) -> CartError:
         return CartError(ErrorKind.PERMANENT, f"{self.cart_type.label} carts do not {what}")
 
-    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder]:
+    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder | MalformedOrder]:
         """Up to `limit` orders waiting to be imported, as the cart's filter selects them, leaving out the
-        cart order IDs in `skip` (orders this import already handled)."""
+        cart order IDs in `skip` (orders this import already handled). An order that cannot be read comes
+        as a MalformedOrder, so one bad order never blocks the others."""
         raise self._unsupported("send orders to import")
 
     def acknowledge_order(self, order: RemoteOrder) -> None:

@@ -44,9 +44,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"{chosen.store_name}: {error}")
                     failed = True
                     continue
+                set_aside = len(summary.refused) + summary.still_set_aside
                 self.stdout.write(
                     f"{chosen.store_name}: {summary.downloaded} downloaded, {summary.imported} imported, "
-                    f"{summary.already_here} already here, {summary.acknowledged} marked exported."
+                    f"{summary.already_here} already here, {summary.acknowledged} marked exported, "
+                    f"{set_aside} set aside as import problems ({summary.still_set_aside} unchanged since last time)."
                 )
                 for line in summary.refused + summary.unacknowledged:
                     self.stderr.write(f"  {line}")
@@ -54,4 +56,7 @@ class Command(BaseCommand):
         except InputError as error:
             raise CommandError(str(error), returncode=2) from None
         if failed:
-            raise CommandError("some orders were not imported or not marked exported; see above", returncode=1)
+            raise CommandError(
+                "some orders were not imported or not marked exported; see above (ordermanager import-problems list)",
+                returncode=1,
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ordermanager.carts import import_problems
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.stack import actions
@@ -86,6 +87,10 @@ class Command(ProductCommand):
             self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
         if view.problems:
             self.stdout.write(f"{view.problems} problem record(s) need you: ordermanager stack list --state problem")
+        for cart, count in import_problems.counts_by_cart().items():
+            self.stdout.write(
+                f"{cart}: {count} order(s) set aside at import need you: ordermanager import-problems list"
+            )
 
     def do_list(self, state: str | None, limit: str, **_: Any) -> None:
         records = StackRecord.objects.select_related("cart").order_by("-id")
