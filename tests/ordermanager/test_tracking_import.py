@@ -260,3 +260,16 @@ def test_a_manual_order_without_cart_takes_any_carrier(db):
     report = import_bytes(f"order,tracking,carrier,service\n{order.pk},1ZHAND00001,DHL,Express\n".encode())
 
     assert report.counts == {Result.IMPORTED: 1}
+
+
+def test_one_number_on_two_orders_in_one_file_is_refused_the_second_time(ca_cart):
+    first, second = new_order(ca_cart, ("SKU-1", 1)), new_order(ca_cart, ("SKU-1", 1))
+    content = f"order,tracking number,carrier\n{first.pk},1ZTWICE0001,UPS\n{second.pk},1ztwice-0001,UPS\n".encode()
+
+    report = import_bytes(content)
+
+    assert [r.result for r in report.shown] == [Result.IMPORTED, Result.REFUSED]
+    assert f"already on order {first.pk}" in report.shown[1].reason
+    assert list(TrackingNumber.objects.values_list("order_id", flat=True)) == [first.pk]
+    kinds = list(first.timeline.values_list("kind", flat=True))
+    assert kinds[-3:] == ["package_created", "tracking_added", "shipping_status_changed"]
