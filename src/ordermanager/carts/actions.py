@@ -217,6 +217,21 @@ def delete_cart(cart: Cart) -> None:
     cart.delete()
 
 
+def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
+    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
+
+    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
+    """
+    line = " ".join(error.split())
+    Cart.objects.filter(pk=cart.pk).update(
+        last_import_finished_at=timezone.now(),
+        last_import_ok=not line,
+        last_import_downloaded=downloaded,
+        last_import_imported=imported,
+        last_import_error=line[:500],
+    )
+
+
 # --- import problems: orders set aside at import -------------------------------------------------
 
 

@@ -20,13 +20,13 @@ from ordermanager.carts import actions as cart_actions
 from ordermanager.carts import import_problems
 from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import CartError, Connector, MalformedOrder, RemoteOrder
+from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
-from ordermanager.stack.limits import AccountGate
 
 
 @dataclass
@@ -125,6 +125,12 @@ def import_orders(
                     progress(number, summary.downloaded)
     finally:
         connector.close()
+    problems = summary.refused + summary.unacknowledged
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    # A failure that ends the import early is recorded by the caller that catches it.
+    cart_actions.record_import(
+        cart, downloaded=summary.downloaded, imported=summary.imported, error=problems[0] + more if problems else ""
+    )
     return summary
 
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.stack import actions
@@ -85,6 +86,9 @@ class Command(ProductCommand):
                 self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
         else:
             self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        for cart in Cart.objects.filter(active=True):
+            if cart.type.imports_orders:
+                self.stdout.write(f"Last import from {cart.store_name}: {cart.last_import}")
         if view.problems:
             self.stdout.write(f"{view.problems} problem record(s) need you: ordermanager stack list --state problem")
         for cart, count in import_problems.counts_by_cart().items():
