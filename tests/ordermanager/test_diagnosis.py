@@ -27,6 +27,15 @@ def ship(order: Order, carrier: str = "UPS", number: str = "1ZDIAG0001") -> None
     actions.add_tracking_number(order, number, actor=ACTOR, carrier=carrier, shipping_class="Ground")
 
 
+@pytest.fixture
+def shipped(status_updates: None, ca_cart: Cart) -> Order:
+    """An order of the ChannelAdvisor cart with a tracking number for all of it, its carrier mapped."""
+    map_carrier(ca_cart, "UPS", "Ground", "UPS", "Ground")
+    order = new_order(ca_cart)
+    ship(order)
+    return order
+
+
 def test_an_order_without_a_cart_is_sent_nowhere(status_updates: None) -> None:
     report = diagnose_cart_updates(new_order(None))
     assert report.level == Level.OFF
@@ -85,19 +94,13 @@ def test_an_unmapped_carrier_is_a_problem_before_any_attempt(status_updates: Non
     assert "DHL Ground has no ChannelAdvisor carrier and class mapped for Channel Store" in messages(order)
 
 
-def test_a_queued_record_is_waiting_for_the_controller(status_updates: None, ca_cart: Cart) -> None:
-    map_carrier(ca_cart, "UPS", "Ground", "UPS", "Ground")
-    order = new_order(ca_cart)
-    ship(order)
-    report = diagnose_cart_updates(order)
-    assert report.level == Level.WAITING
-    assert "is pending: the stack controller sends it next" in messages(order)
+def test_a_queued_record_is_waiting_for_the_controller(shipped: Order) -> None:
+    assert diagnose_cart_updates(shipped).level == Level.WAITING
+    assert "is pending: the stack controller sends it next" in messages(shipped)
 
 
-def test_a_problem_record_shows_its_error_and_fix_hint(status_updates: None, ca_cart: Cart) -> None:
-    map_carrier(ca_cart, "UPS", "Ground", "UPS", "Ground")
-    order = new_order(ca_cart)
-    ship(order)
+def test_a_problem_record_shows_its_error_and_fix_hint(shipped: Order, ca_cart: Cart) -> None:
+    order = shipped
     fail_records(
         ca_cart.pk, ErrorKind.PERMANENT, "ChannelAdvisor refused UPS/Ground", "add UPS Ground in ChannelAdvisor"
     )
@@ -108,10 +111,8 @@ def test_a_problem_record_shows_its_error_and_fix_hint(status_updates: None, ca_
     assert "add UPS Ground in ChannelAdvisor. Then retry it from the stack viewer." in text
 
 
-def test_a_delivered_order_says_when(status_updates: None, ca_cart: Cart) -> None:
-    map_carrier(ca_cart, "UPS", "Ground", "UPS", "Ground")
-    order = new_order(ca_cart)
-    ship(order)
+def test_a_delivered_order_says_when(shipped: Order, ca_cart: Cart) -> None:
+    order = shipped
     assert leases.acquire(f"cart:{ca_cart.pk}", "t", 60)
     (record,) = stack_actions.claim(ca_cart.pk, "t", f"cart:{ca_cart.pk}", 10, 60)
     package = order.shipments.get()

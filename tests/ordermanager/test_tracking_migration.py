@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("orders", "0002_timeline_event_kinds"), ("orders", "0002_web_indexes")]
-AFTER = [("orders", "0003_tracking_rules_and_mappings")]
+BEFORE = [("orders", "0003_web_indexes")]
+AFTER = [("orders", "0004_tracking_rules_and_mappings")]
 
 
 def migrate(targets: list[tuple[str, str]]):

@@ -30,6 +30,13 @@ class Level(StrEnum):
 
 
 _ORDER = list(Level)
+LABELS = {
+    Level.SENT: "sent",
+    Level.NOTHING_YET: "nothing yet",
+    Level.WAITING: "waiting",
+    Level.OFF: "not sent",
+    Level.PROBLEM: "problem",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,10 @@ class Finding:
     level: Level
     message: str
     fix: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.level]
 
 
 @dataclass

@@ -99,8 +99,10 @@ class Order(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status_label"]),
-            models.Index(fields=["shipping_status"]),
+            # With the id, a filtered page of the orders list reads its 50 rows in order from the index, where a
+            # bare status index made PostgreSQL fetch and sort every order with that status.
+            models.Index(fields=["status_label", "id"], name="orders_label_id"),
+            models.Index(fields=["shipping_status", "id"], name="orders_shipping_status_id"),
             # The orders list's search and filters: exact matches on an index, so they stay fast on 1M orders.
             models.Index(fields=["channel_order_id"], name="orders_channel_order_id"),
             models.Index(fields=["marketplace_order_id"], name="orders_marketplace_order_id"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from ordermanager.web.permissions import MANAGE_SETTINGS, WORK_ORDERS, WORK_STACK
+from ordermanager.web.permissions import MANAGE_CARTS, MANAGE_SETTINGS, MANAGE_USERS, WORK_ORDERS, WORK_STACK
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,27 @@ TOP = [
 
 # The Maintenance menu (SEOM's): each screen adds its entry here.
 MAINTENANCE = [
+    Entry(
+        "Store Setup Wizard", "web:setup", MANAGE_SETTINGS, "Status updates, the shopping cart and the first import."
+    ),
+    Entry(
+        "System Parameters", "web:maintenance_parameters", MANAGE_SETTINGS, "Settings by group, globally or per cart."
+    ),
+    Entry(
+        "Status Change Events",
+        "web:maintenance_events",
+        MANAGE_SETTINGS,
+        "The labels each event sets, and which events notify the cart.",
+    ),
+    Entry("List Maintenance", "web:maintenance_labels", MANAGE_SETTINGS, "Add, rename and delete status labels."),
+    Entry(
+        "Create/Edit Shopping Carts",
+        "web:maintenance_carts",
+        MANAGE_CARTS,
+        "Cart definitions, Test Settings and the carrier mapping.",
+    ),
     Entry("Stack viewer", "web:stack", WORK_STACK, "Records waiting for the carts, problems and retries."),
+    Entry("Users", "web:maintenance_users", MANAGE_USERS, "Who may log in, as Operator or Manager."),
 ]
 
 

@@ -48,3 +48,14 @@ def requires(permission: str) -> Callable[[View], View]:
 def actor(request: HttpRequest) -> str:
     """The name the timeline shows for a change made in the browser."""
     return f"web:{request.user.get_username()}"
+
+
+def ensure_roles() -> None:
+    """Create the Operator and Manager groups with their permissions if missing (the migration web/0002 does it
+    on a new database; this restores them after a test flushes the tables)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        codenames = [name.split(".")[1] for name in names]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="web", codename__in=codenames))

@@ -22,4 +22,5 @@ urlpatterns = [
     path("stack/retry-problems/", stack.retry_problems, name="stack_retry_problems"),
     path("stack/clear-failed/", stack.clear_failed, name="stack_clear_failed"),
     path("maintenance/", include("ordermanager.web.maintenance.urls")),
+    path("setup/", include("ordermanager.web.wizard.urls")),
 ]

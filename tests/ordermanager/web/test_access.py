@@ -98,3 +98,12 @@ def test_manager_only_views_are_marked_so() -> None:
         "web.manage_carts",
         "web.manage_users",
     }
+
+
+def test_the_login_and_maintenance_pages_have_query_budgets(
+    client: Client, manager_client: Client, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(0):
+        assert client.get("/login/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert manager_client.get("/maintenance/").status_code == 200

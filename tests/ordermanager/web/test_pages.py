@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
@@ -160,8 +161,11 @@ def test_retrying_a_sent_record_is_refused_with_the_reason(operator_client: Clie
     assert "only problem or waiting records can be retried" in page
 
 
-def test_delete_records_with_failed_attempts_asks_first(operator_client: Client, shop: dict) -> None:
-    confirm = operator_client.get("/stack/clear-failed/").content.decode()
+def test_delete_records_with_failed_attempts_asks_first(
+    operator_client: Client, shop: dict, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(8):
+        confirm = operator_client.get("/stack/clear-failed/").content.decode()
     assert "5 problem record(s) will leave the stack" in confirm
     assert StackRecord.objects.filter(state=State.PROBLEM).count() == 5
     operator_client.post("/stack/clear-failed/")
@@ -172,3 +176,17 @@ def test_delete_records_with_failed_attempts_asks_first(operator_client: Client,
 def test_stack_commands_refuse_a_get(operator_client: Client, shop: dict) -> None:
     assert operator_client.get("/stack/retry-problems/").status_code == 405
     assert StackRecord.objects.filter(state=State.PROBLEM).count() == 5
+
+
+def test_home_shows_each_carts_last_import_and_the_orders_it_set_aside(operator_client: Client, shop: dict) -> None:
+    cart = shop["cart"]
+    assert "never imported" in operator_client.get("/").content.decode()
+    carts.record_import(cart, downloaded=12, imported=11)
+    carts.set_aside_order(cart, "8000001", "an item has no SKU", {"ID": 8000001}, "f1")
+    html = operator_client.get("/").content.decode()
+    assert "12 downloaded, 11 imported" in html
+    assert "1 order(s) set aside" in html
+    carts.record_import(cart, error="ChannelAdvisor answered 401: the refresh token was revoked")
+    html = operator_client.get("/").content.decode()
+    assert '<span class="badge bad">failed</span>' in html
+    assert "the refresh token was revoked" in html

@@ -78,17 +78,42 @@ def _fire(order: Order, post: QueryDict, who: str) -> str:
     return f"Status event {event} fired."
 
 
-# Each form of the page: its name, and how it reads the post and calls its action.
+def _approve(order: Order, post: QueryDict, who: str) -> str:
+    actions.approve_order(order.pk, actor=who)
+    return "Order approved."
+
+
+def _hold(order: Order, post: QueryDict, who: str) -> str:
+    actions.hold_order(order.pk, actor=who, reason=post.get("reason", "").strip())
+    return "Order put on hold."
+
+
+def _release(order: Order, post: QueryDict, who: str) -> str:
+    actions.release_order(order.pk, actor=who)
+    return "Order released from hold."
+
+
+def _cancel_order(order: Order, post: QueryDict, who: str) -> str:
+    actions.cancel_order(order.pk, actor=who)
+    return "Order cancelled."
+
+
+def _note(order: Order, post: QueryDict, who: str) -> str:
+    actions.add_note(order.pk, post.get("text", ""), actor=who)
+    return "Note added."
+
+
+# Each form of the page: its name, and how it reads the post and calls its action (returning what to tell).
 FORMS: dict[str, Callable[[Order, QueryDict, str], str]] = {
-    "approve": lambda o, p, who: (actions.approve_order(o.pk, actor=who), "Order approved.")[1],
-    "hold": lambda o, p, who: (actions.hold_order(o.pk, actor=who, reason=p.get("reason", "")), "Order on hold.")[1],
-    "release": lambda o, p, who: (actions.release_order(o.pk, actor=who), "Order released.")[1],
+    "approve": _approve,
+    "hold": _hold,
+    "release": _release,
     "tracking": _add_tracking,
     "ship_date": _ship_date,
     "cancel_item": _cancel_item,
-    "cancel_order": lambda o, p, who: (actions.cancel_order(o.pk, actor=who), "Order cancelled.")[1],
+    "cancel_order": _cancel_order,
     "fire": _fire,
-    "note": lambda o, p, who: (actions.add_note(o.pk, p.get("text", ""), actor=who), "Note added.")[1],
+    "note": _note,
 }
 
 
@@ -109,6 +134,7 @@ def _context(order: Order, **extra: Any) -> dict[str, Any]:
     return {
         "order": order,
         "items": items,
+        "open_items": any(item.open > 0 for item in items),
         "shipments": list(order.shipments.all()),
         "timeline": timeline,
         "timeline_cut": len(timeline) == TIMELINE_SHOWN,

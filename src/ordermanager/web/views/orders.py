@@ -35,19 +35,22 @@ LIST_FIELDS = (
 
 
 def _search(query: QuerySet, text: str) -> QuerySet:
-    """Order number, cart or marketplace order ID, tracking number and e-mail exactly; the buyer's name by prefix.
-    Exact matches use indexes, so a search stays fast on a million orders."""
+    """Order number, cart or marketplace order ID, e-mail and tracking number exactly; else the buyer's name by
+    prefix. The exact columns are each indexed, so a search that finds one stays fast on a million orders."""
     text = text.strip()
-    match = (
+    # The tracking number's orders first, as plain ids: an OR of indexed equalities is one index look-up each,
+    # where an OR with a subquery makes PostgreSQL scan the orders.
+    tracked = TrackingNumber.objects.filter(number=text.replace(" ", "")).values_list("order_id", flat=True)
+    exact = (
         Q(channel_order_id=text)
         | Q(marketplace_order_id=text)
         | Q(buyer_email__in={text, text.lower()})
-        | Q(buyer_name__istartswith=text)
-        | Q(pk__in=TrackingNumber.objects.filter(number=text.replace(" ", "")).values("order_id"))
+        | Q(pk__in=list(tracked[:100]))
     )
     if text.isdigit() and len(text) < 19:
-        match |= Q(pk=int(text))
-    return query.filter(match)
+        exact |= Q(pk=int(text))
+    found = query.filter(exact)
+    return found if found.exists() else query.filter(buyer_name__istartswith=text)
 
 
 def _date(params: QueryDict, field: str, errors: dict[str, str]) -> dt.date | None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_tracking_rules_and_mappings'),
+        ('orders', '0004_tracking_rules_and_mappings'),
     ]
 
     operations = [

@@ -28,8 +28,7 @@ def fill_normalized(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_timeline_event_kinds'),
-        ('orders', '0002_web_indexes'),
+        ('orders', '0003_web_indexes'),
     ]
 
     operations = [
