@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "ordermanager.inventory",
     "ordermanager.stack",
     "ordermanager.web",
+    "ordermanager.api",
+    # django-ninja's own static files: the API docs page loads Swagger UI from here, not from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -201,3 +204,5 @@ METRICS_TOKEN = os.environ.get("ORDERMANAGER_METRICS_TOKEN", "")
 METRICS_PUBLIC = os.environ.get("ORDERMANAGER_METRICS_PUBLIC", "") == "1"
 # /healthz answers 503 when no stack controller's heartbeat is younger than this (0: do not check).
 HEALTHZ_MAX_HEARTBEAT_AGE = int(os.environ.get("ORDERMANAGER_HEALTHZ_HEARTBEAT_SECONDS", "120"))
+# Requests per minute per API token (the REST API's rate limit).
+ORDERMANAGER_API_REQUESTS_PER_MINUTE = int(os.environ.get("ORDERMANAGER_API_REQUESTS_PER_MINUTE", "600"))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ordermanager.api.api import api
 from ordermanager.stack.views import healthz, metrics
 from ordermanager.web.views.status import status_page
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     # For buyers, without login: not one of the merchant's screens (web/urls.py).
     path("status/", status_page, name="status"),
+    path("api/v1/", api.urls),
     path("", include("ordermanager.web.urls")),
 ]
 

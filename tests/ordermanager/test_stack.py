@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
-from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts.carriers import map_carrier, unmap_carrier
 from ordermanager.carts.models import Cart
 from ordermanager.inventory import actions as inventory
 from ordermanager.orders import actions
@@ -136,7 +136,10 @@ def test_a_bad_carrier_class_is_one_problem_after_one_attempt_then_retry_deliver
 
 
 def test_an_unmapped_carrier_makes_a_problem_without_any_call(live_cart, ca):
+    # a method mapped when the number was entered (entry refuses unmapped ones), and unmapped since
+    map_carrier(live_cart, "DHL", "Express", "DHL", "Express")
     order = shipped_order(live_cart, ca, "1ZNOMAP01", carrier="DHL", shipping_class="Express")
+    unmap_carrier(live_cart, "DHL", "Express")
 
     drain()
 
@@ -167,10 +170,12 @@ def test_faults_of_every_kind_still_deliver_everything_exactly_once(live_cart, c
 
 
 def test_partial_failure_keeps_the_delivered_package_delivered(live_cart, ca):
+    map_carrier(live_cart, "DHL", "Express", "DHL", "Express")
     ca_id, _ = two_packages(live_cart, ca, ("1ZHALF0001", "UPS", "Ground"), ("1ZHALF0002", "DHL", "Express"))
+    unmap_carrier(live_cart, "DHL", "Express")
 
     drain()
-    assert StackRecord.objects.get().state == State.PROBLEM  # DHL Express is not mapped
+    assert StackRecord.objects.get().state == State.PROBLEM  # DHL Express is no longer mapped
     map_carrier(live_cart, "DHL", "Express", "DHL", "Express")
     stack_actions.retry_records(actor=ACTOR, problems=True)
     drain()

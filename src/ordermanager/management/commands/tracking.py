@@ -6,7 +6,7 @@ from typing import Any
 
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
-from ordermanager.management.output import plural
+from ordermanager.management.tracking_files import TrackingFileCommands
 from ordermanager.orders import actions
 from ordermanager.orders.models import TrackingLink, TrackingNumber
 
@@ -19,7 +19,7 @@ def parse_package_item(text: str) -> tuple[str, int | None]:
     return sku, parse_int("quantity", qty) if qty else None
 
 
-class Command(ProductCommand):
+class Command(TrackingFileCommands, ProductCommand):
     help = "Tracking numbers: add one (to a new package or an existing one), list, and Process Tracking Numbers."
 
     def add_subcommands(self) -> None:
@@ -32,6 +32,9 @@ class Command(ProductCommand):
         add.add_argument("--item", action="append", help="SKU[:QTY] in the new package; default all that is open")
         add.add_argument("--package", help="add the number to this existing package instead")
         add.add_argument("--no-process", action="store_true", help="leave it for Process Tracking Numbers")
+        add.add_argument(
+            "--shared", action="store_true", help="one box carries several orders: the number may be on other orders"
+        )
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
         listing = self.sub("list", "List tracking numbers.", json=True)
         listing.add_argument("--unprocessed", action="store_true", help="only those not processed yet")
@@ -45,6 +48,7 @@ class Command(ProductCommand):
             ("url_template", "the tracking page's address, with {number} where the number goes"),
         )
         self.sub("unlink", "Remove a carrier's tracking link.", ("carrier", "the carrier whose link goes"))
+        self.add_file_subcommands()
 
     def do_add(self, order: str, number: str, **o: Any) -> None:
         before = self.last_timeline_id(order)
@@ -58,31 +62,19 @@ class Command(ProductCommand):
             items=[parse_package_item(text) for text in o["item"]] if o["item"] else None,
             package=parse_int("package", o["package"]) if o["package"] else None,
             process=not o["no_process"],
+            shared=o["shared"],
         )
         self.stdout.write(f"Tracking number {tracking.number} added to order {tracking.order_id}.")
+        for warning in tracking.warnings:
+            self.stdout.write(f"Warning: {warning}")
         self.show_new_timeline(tracking.order, before)
 
     def do_process(self, **_: Any) -> None:
         report = actions.process_tracking_numbers(actor=self.actor)
-        if report.processed:
-            self.screen.line(
-                f"Processed {plural(len(report.processed), 'tracking number')}: {', '.join(report.processed)}."
-            )
-        else:
-            self.screen.line(
-                "No unprocessed tracking number to process (tracking add processes a number at once, "
-                "unless given --no-process)."
-            )
-        if report.on_hold:
-            self.screen.line(
-                f"{plural(len(report.on_hold), 'tracking number')} on orders on hold left until they are released: "
-                f"{', '.join(report.on_hold)}."
-            )
-        if report.too_old:
-            self.screen.line(
-                f"{plural(report.too_old, 'unprocessed tracking number')} older than "
-                f"{plural(report.lookback_days, 'day')} (TrackingLookbackDays) left alone."
-            )
+        for line in report.summary():
+            self.screen.line(line)
+        if not report.processed:
+            self.screen.line("(tracking add processes a number at once, unless given --no-process.)")
 
     def do_list(self, unprocessed: bool, json: bool, **_: Any) -> None:
         query = TrackingNumber.objects.select_related("shipment").order_by("id")

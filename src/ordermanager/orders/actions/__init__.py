@@ -37,6 +37,7 @@ from ordermanager.orders.actions.tracking import (
     clean_tracking_number,
     process_tracking_numbers,
 )
+from ordermanager.orders.actions.tracking_bulk import Added, NewPackage, add_tracking_numbers
 from ordermanager.orders.actions.tracking_links import (
     add_default_tracking_links,
     remove_tracking_link,
@@ -45,13 +46,16 @@ from ordermanager.orders.actions.tracking_links import (
 
 __all__ = [
     "MAX_QUANTITY",
+    "Added",
     "NewItem",
+    "NewPackage",
     "ProcessReport",
     "action",
     "add_default_tracking_links",
     "add_item",
     "add_note",
     "add_tracking_number",
+    "add_tracking_numbers",
     "approve_order",
     "backorder_item",
     "cancel_drop_ship",

@@ -19,6 +19,7 @@ from ordermanager.orders.models import (
     OrderItem,
     ShipmentItem,
     ShippingStatus,
+    shipping_status_for,
 )
 
 P = ParamSpec("P")
@@ -148,14 +149,7 @@ def refresh_shipping_status(order: Order, actor: str) -> None:
     totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
     shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
     open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
-    if open_ == 0 and shipped == 0:
-        status = ShippingStatus.CANCELED
-    elif open_ == 0:
-        status = ShippingStatus.SHIPPED
-    elif shipped:
-        status = ShippingStatus.PARTIALLY_SHIPPED
-    else:
-        status = ShippingStatus.UNSHIPPED
+    status = shipping_status_for(open_, shipped)
     if status != order.shipping_status:
         old, order.shipping_status = order.shipping_status, status
         order.save(update_fields=["shipping_status", "updated_at"])

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_web_indexes'),
+        ('orders', '0005_timeline_tracking_warning'),
     ]
 
     operations = [
