@@ -37,9 +37,13 @@ def status_updates(db: None) -> None:
 
 @pytest.fixture
 def ca_cart(db: None) -> Cart:
-    return carts.add_cart(
+    """A ChannelAdvisor cart whose merchant mapped UPS (with or without a class) and the usual methods."""
+    cart = carts.add_cart(
         "Channel Store", "channeladvisor", account_id="11111111-2222-3333-4444-555555555555", profile_id=12345678
     )
+    for carrier, shipping_class in [*CA_METHODS, ("UPS", "")]:
+        map_carrier(cart, carrier, shipping_class, carrier, shipping_class or "Ground")
+    return cart
 
 
 @pytest.fixture

@@ -108,11 +108,15 @@ def test_duplicate_tracking_number_on_the_same_order_is_refused(ca_cart):
     assert snapshot(order) == before
 
 
-def test_the_same_tracking_number_may_be_on_two_orders(ca_cart):
-    # one box can carry two orders of the same buyer
+def test_the_same_tracking_number_is_on_two_orders_only_when_marked_shared(ca_cart):
+    # one box can carry two orders of the same buyer, but only when the merchant says so
     first, second = new_order(ca_cart), new_order(ca_cart)
     actions.add_tracking_number(first, "1Z0201", carrier="UPS", actor=ACTOR)
-    actions.add_tracking_number(second, "1Z0201", carrier="UPS", actor=ACTOR)
+    with pytest.raises(InputError, match="already on order"):
+        actions.add_tracking_number(second, "1Z0201", carrier="UPS", actor=ACTOR)
+
+    actions.add_tracking_number(second, "1Z0201", carrier="UPS", shared=True, actor=ACTOR)
+
     assert TrackingNumber.objects.filter(number="1Z0201").count() == 2
 
 

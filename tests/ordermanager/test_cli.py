@@ -36,6 +36,7 @@ def test_the_whole_flow_can_be_scripted():
     run("events", "load-defaults")
     run("params", "set", "usestatusupdates", "yes")
     run("carts", "add", "CA Store", "--type", "channeladvisor", *CA_IDS)
+    run("carts", "map-carrier", "CA Store", "UPS", "Ground", "UPS", "Ground")
     created = run("order", "create", "--cart", "CA Store", "--channel-order-id", "77", "--item", "SKU-1:2:5.00:Mug")
     number = str(Order.objects.get().pk)
     assert f"Order {number} created" in created

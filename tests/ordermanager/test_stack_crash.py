@@ -73,16 +73,28 @@ def wait_until_alive(process: subprocess.Popen, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def wait_until_sending(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the controller holds a record in flight (or nothing is left to send)."""
+    deadline = time.monotonic() + timeout
+    mine = StackRecord.objects.filter(state=State.IN_FLIGHT, claimed_by__contains=f":{process.pid}:")
+    while not mine.exists() and StackRecord.objects.filter(state__in=OPEN_STATES).exists():
+        assert process.poll() is None, "the controller stopped before it sent anything"
+        assert time.monotonic() < deadline, "the controller did not start sending in time"
+        time.sleep(0.02)
+
+
 def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, log):  # noqa: F811
     # given 30 shipments to deliver, and a sandbox slow enough that kills land mid-flight
     orders = [shipped_order(live_cart, ca, f"1ZKILL{n:04d}") for n in range(30)]
-    ca.set_latency(60)
+    ca.set_latency(300)  # each call lasts long enough for a kill to land while it is on the wire
     rng = random.Random(9)
 
     # when controllers are killed with SIGKILL at random moments, one after another
     for _ in range(5):
         process = controller(log)
-        time.sleep(rng.uniform(1.0, 2.2))
+        # kill it while it sends: once it holds records in flight, at a random moment within a few calls
+        wait_until_sending(process)
+        time.sleep(rng.uniform(0.0, 0.6))
         process.send_signal(signal.SIGKILL)
         process.wait()
         if not StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():

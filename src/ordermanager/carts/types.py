@@ -18,6 +18,8 @@ class Can(Flag):
     NEEDS_TRACKING = auto()
     INVENTORY = auto()
     IMPORT_ORDERS = auto()
+    # Takes only its own carrier and class codes (ChannelAdvisor): every shipping method needs a mapping.
+    CARRIER_MAPPING = auto()
 
 
 def _able(flag: Can) -> property:
@@ -37,13 +39,14 @@ class CartType:
     needs_tracking_for_status_updates = _able(Can.NEEDS_TRACKING)
     syncs_inventory = _able(Can.INVENTORY)
     imports_orders = _able(Can.IMPORT_ORDERS)
+    needs_carrier_mapping = _able(Can.CARRIER_MAPPING)
 
 
 _CONNECTORS = "ordermanager.carts.connectors"
 CHANNELADVISOR = CartType(
     "channeladvisor",
     "ChannelAdvisor",
-    Can.STATUS_UPDATES | Can.NEEDS_TRACKING | Can.INVENTORY | Can.IMPORT_ORDERS,
+    Can.STATUS_UPDATES | Can.NEEDS_TRACKING | Can.INVENTORY | Can.IMPORT_ORDERS | Can.CARRIER_MAPPING,
     connector=f"{_CONNECTORS}.channeladvisor.connector.ChannelAdvisorConnector",
     settings="channeladvisor",
 )

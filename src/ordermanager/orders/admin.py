@@ -3,7 +3,7 @@ from django.http import HttpRequest
 
 from ordermanager.admin_tools import ActionAdmin, ReadOnlyMixin, actor_of, per_object_action
 from ordermanager.orders import actions
-from ordermanager.orders.models import Order, OrderItem, Shipment, TimelineEntry, TrackingNumber
+from ordermanager.orders.models import Order, OrderItem, Shipment, TimelineEntry, TrackingLink, TrackingNumber
 
 
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
@@ -103,3 +103,19 @@ class TimelineEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["at", "order", "actor", "kind", "message"]
     list_filter = ["kind"]
     search_fields = ["message", "=order__id"]
+
+
+@admin.register(TrackingLink)
+class TrackingLinkAdmin(ActionAdmin):
+    """Edited through the tracking-link actions, which check the URL template."""
+
+    list_display = ["carrier", "url_template"]
+
+    def save_model(self, request: HttpRequest, obj: TrackingLink, form, change: bool) -> None:
+        if change and form.initial.get("carrier", obj.carrier).lower() != obj.carrier.lower():
+            actions.remove_tracking_link(form.initial["carrier"])
+        saved = actions.set_tracking_link(obj.carrier, obj.url_template)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: TrackingLink) -> None:
+        actions.remove_tracking_link(obj.carrier)

@@ -1,243 +1,346 @@
-"""Cart updates: whether, and why, an order was or was not sent to its cart.
+"""Why did (or didn't) this order's update reach its cart? The one chain read by `doctor --order` and the order
+page's Cart updates panel.
 
-One function, read by the order page (and meant for the CLI too). It reads only: it never changes the order
-or the stack. Each finding is one line in the merchant's words, with what to do about it.
+It walks the links in the order an update travels (order from a cart → event fired → the rule's labels and
+Notify Cart → UseStatusUpdates → ChannelAdvisor's tracking rule → label changed → stack record → carrier
+mapping → cart settings → a controller driving the cart → rate limit or backoff) and stops at the first broken
+link, with its fix. It reads only; Test Settings (a network call) is made only when asked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from ordermanager.action_reads import once_per_action
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.models import Cart
-from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent
+from ordermanager.orders.models import Order, Shipment, TimelineEntry, TimelineEvent
 from ordermanager.params import actions as params
+from ordermanager.stack import health
+from ordermanager.stack.health import Check
 from ordermanager.stack.models import RecordKind, StackRecord, State
 from ordermanager.statuses.actions import TRACKING_EVENT
 from ordermanager.statuses.catalogue import EVENTS
 from ordermanager.statuses.models import EventRule
 
-
-class Level(StrEnum):
-    """Worst last: the report's level is the worst of its findings."""
-
-    SENT = "sent"
-    NOTHING_YET = "nothing_yet"
-    WAITING = "waiting"
-    OFF = "off"
-    PROBLEM = "problem"
-
-
-_ORDER = list(Level)
-LABELS = {
-    Level.SENT: "sent",
-    Level.NOTHING_YET: "nothing yet",
-    Level.WAITING: "waiting",
-    Level.OFF: "not sent",
-    Level.PROBLEM: "problem",
-}
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: Level
-    message: str
-    fix: str = ""
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.level]
+TICK_TRACKING = f"Tick Notify Cart on {TRACKING_EVENT}: ordermanager events set {TRACKING_EVENT} --notify-cart on"
+OPEN = (State.PENDING, State.RETRY, State.IN_FLIGHT)
 
 
 @dataclass
-class CartUpdates:
-    findings: list[Finding] = field(default_factory=list)
+class Diagnosis:
+    """The links walked so far; the last one is broken unless every link held."""
+
+    order: Order
+    links: list[Check] = field(default_factory=list)
     records: list[StackRecord] = field(default_factory=list)
 
     @property
-    def level(self) -> Level:
-        return max((f.level for f in self.findings), key=_ORDER.index, default=Level.NOTHING_YET)
+    def broken(self) -> Check | None:
+        return next((link for link in self.links if not link.ok), None)
 
-    def add(self, level: Level, message: str, fix: str = "") -> None:
-        self.findings.append(Finding(level, message, fix))
+    @property
+    def level(self) -> str:
+        """For the panel's colour: ok (all held, something was sent), waiting (all held, not sent yet), broken."""
+        if self.broken is not None:
+            return "waiting" if self.broken.not_yet else "broken"
+        return "ok" if any(r.state == State.SENT for r in self.records) else "waiting"
 
-
-def _switched_off(order: Order, report: CartUpdates) -> bool:
-    """The reasons no update can go to this order's cart at all, whatever happens to the order."""
-    cart = order.cart
-    if cart is None:
-        report.add(Level.OFF, "This order has no cart (entered by hand): nothing is sent anywhere.")
-        return True
-    if not params.get("UseStatusUpdates", cart=cart):
-        report.add(
-            Level.OFF,
-            f"UseStatusUpdates is off for {cart.store_name}: no status event sets a label or notifies the cart.",
-            "Turn UseStatusUpdates on (Maintenance > System Parameters, or the Store Setup Wizard).",
-        )
-        return True
-    if not cart.type.takes_status_updates:
-        report.add(Level.OFF, f"{cart.store_name} is a {cart.type.label} cart, which takes no status updates.")
-        return True
-    if not cart.active:
-        report.add(
-            Level.OFF, f"Cart {cart.store_name} is not active.", "Tick Active on the cart (Maintenance > Carts)."
-        )
-        return True
-    if not cart.send_status_to_web:
-        report.add(
-            Level.OFF,
-            f"Send Status to Web is unticked on cart {cart.store_name}.",
-            "Tick Send Status to Web on the cart (Maintenance > Carts).",
-        )
-        return True
-    return False
+    @property
+    def reached(self) -> bool:
+        """Everything of this order reached the cart."""
+        return bool(self.links) and self.links[-1].ends
 
 
-def _rules_block(order: Order, report: CartUpdates) -> bool:
-    """Notify Cart: no event has it, or (ChannelAdvisor) only events that fire without tracking have it."""
-    cart = order.cart
-    assert cart is not None
-    notifying = sorted(EventRule.objects.filter(notify_cart=True).values_list("event", flat=True))
-    if not notifying:
-        report.add(
-            Level.OFF,
-            "No status event has Notify Cart ticked, so no event puts an update on the stack.",
-            f"Tick Notify Cart on {TRACKING_EVENT} (Maintenance > Status Change Events).",
-        )
-        return True
-    if cart.needs_tracking_for_status_updates and not any(EVENTS[e].carries_tracking for e in notifying):
-        report.add(
-            Level.OFF,
-            f"ChannelAdvisor's tracking rule: {cart.type.label} needs a tracking number with every update, and "
-            f"Notify Cart is ticked only on {', '.join(notifying)}, which may fire without one.",
-            f"Tick Notify Cart on {TRACKING_EVENT} (Maintenance > Status Change Events).",
-        )
-        return True
-    if cart.needs_tracking_for_status_updates and not order.channel_order_id:
-        report.add(
-            Level.OFF,
-            f"This order has no {cart.type.label} order ID (it was entered here, not downloaded), "
-            "so the cart cannot be told of its shipments.",
-            "Ship it in the cart by hand.",
-        )
-        return True
-    return False
+@dataclass
+class _Facts:
+    """What the links read about the order, read once."""
+
+    order: Order
+    cart: Cart
+    fired: list[str]
+    rules: dict[str, EventRule]
+    last_decision: TimelineEntry | None  # the last "queued" or "withheld" entry
+    records: list[StackRecord]
+    shipments: list[Shipment]
+
+    @property
+    def notifying(self) -> list[str]:
+        return sorted(e for e, r in self.rules.items() if r.notify_cart)
+
+    @property
+    def needs_tracking(self) -> bool:
+        return self.cart.needs_tracking_for_status_updates
 
 
-def _records(order: Order, report: CartUpdates) -> None:
-    records = list(StackRecord.objects.filter(order=order, kind=RecordKind.STATUS_UPDATE).order_by("id"))
-    report.records = records
-    for r in records:
-        if r.state == State.PROBLEM:
-            report.add(
-                Level.PROBLEM,
-                f"Stack record {r.pk} is a problem record: {r.last_error}",
-                f"{r.fix_hint + '. ' if r.fix_hint else ''}Then retry it from the stack viewer.",
-            )
-        elif r.state == State.RETRY:
-            report.add(
-                Level.WAITING,
-                f"Stack record {r.pk} is waiting to retry (attempt {r.attempts} failed: {r.last_error or 'no answer'});"
-                f" next attempt at {r.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC.",
-            )
-        elif r.state in (State.PENDING, State.IN_FLIGHT):
-            report.add(
-                Level.WAITING,
-                f"Stack record {r.pk} is {r.get_state_display().lower()}: the stack controller "
-                "sends it next (if none is running, nothing is sent: see the Home page).",
-            )
-        elif r.state == State.SENT and r.sent_at:
-            report.add(Level.SENT, f"Sent to {order.cart} at {r.sent_at:%Y-%m-%d %H:%M:%S} UTC (stack record {r.pk}).")
+def diagnose(order: Order, *, test_settings: bool = False) -> Diagnosis:
+    """Walk the chain for one order. `test_settings` runs the cart's Test Settings (network; not in a transaction)."""
+    with once_per_action():  # the parameters are read once, however many links ask
+        return _diagnose(order, test_settings)
 
 
-def _packages(order: Order, report: CartUpdates) -> None:
-    """ChannelAdvisor is told of packages: say which are not there yet, and why."""
-    cart = order.cart
-    assert cart is not None
-    open_records = any(r.state in (State.PENDING, State.RETRY, State.IN_FLIGHT) for r in report.records)
-    # The order page has prefetched them (with their tracking numbers): use that rather than read again.
-    prefetched = getattr(order, "_prefetched_objects_cache", {}).get("shipments")
-    shipments = list(prefetched if prefetched is not None else order.shipments.prefetch_related("tracking_numbers"))
-    if not shipments:
-        report.add(
-            Level.NOTHING_YET,
-            f"Nothing to send yet: {cart.type.label} is told when a tracking number is added and processed.",
-        )
-        return
-    mapped: dict[tuple[str, str], bool] = {}  # one look-up per shipping method, not per package
-    for s in shipments:
-        if s.delivered_to_cart_at is not None:
-            continue
-        numbers = list(s.tracking_numbers.all())
-        if numbers and not any(t.processed for t in numbers):
-            report.add(
-                Level.WAITING,
-                f"Package {s.pk}'s tracking number {numbers[0].number} is not processed yet.",
-                "Run Process Tracking Numbers (ordermanager tracking process).",
-            )
-        elif not _mapped(mapped, cart, s.carrier, s.shipping_class):
-            report.add(
-                Level.PROBLEM,
-                f"Package {s.pk}'s shipping method {s.carrier} {s.shipping_class} has no {cart.type.label} carrier "
-                f"and class mapped for {cart.store_name}.",
-                "Map it (Maintenance > Carts > carrier mapping), then retry the record.",
-            )
-        elif not open_records and not any(r.state == State.PROBLEM for r in report.records):
-            report.add(
-                Level.WAITING, f"Package {s.pk} is not with {cart.store_name} yet, and no record is on the stack."
-            )
-
-
-def _mapped(known: dict[tuple[str, str], bool], cart: Cart, carrier: str, shipping_class: str) -> bool:
-    if (carrier, shipping_class) not in known:
-        known[carrier, shipping_class] = cart_codes(cart, carrier, shipping_class) is not None
-    return known[carrier, shipping_class]
-
-
-def _withheld(order: Order, report: CartUpdates) -> None:
-    """The last time an event decided not to notify the cart, if nothing was queued since."""
-    last = (
-        TimelineEntry.objects.filter(
-            order=order,
-            kind__in=[
-                TimelineEvent.STATUS_UPDATE_WITHHELD,
-                TimelineEvent.STATUS_UPDATE_QUEUED,
-                TimelineEvent.PACKAGE_NEWS_QUEUED,
-            ],
-        )
-        .order_by("-id")
-        .first()
-    )
-    if last is not None and last.kind == TimelineEvent.STATUS_UPDATE_WITHHELD:
-        report.add(Level.OFF, f"{last.message} ({last.at:%Y-%m-%d %H:%M} UTC).")
-
-
-def diagnose_cart_updates(order: Order) -> CartUpdates:
-    """Was this order sent to its cart, and if not, why not? Reads only."""
-    report = CartUpdates()
-    if _switched_off(order, report) or _rules_block(order, report):
-        # Earlier records may exist (settings changed since): still show them.
-        _records(order, report)
+def _diagnose(order: Order, test_settings: bool) -> Diagnosis:
+    report = Diagnosis(order)
+    report.records = list(StackRecord.objects.filter(order=order, kind=RecordKind.STATUS_UPDATE).order_by("id"))
+    first = _from_a_cart(order)
+    report.links.append(first)
+    if not first.ok:
         return report
-    _records(order, report)
-    _withheld(order, report)
-    if order.cart is not None and order.cart.needs_tracking_for_status_updates:
-        _packages(order, report)
-    elif not report.records:
-        _nothing_yet(order, report)
+    facts = _read(order, report.records)
+    steps: list[Callable[[_Facts], Check]] = [
+        _event_fired,
+        _rule,
+        _use_status_updates,
+        _tracking_rule,
+        _label_changed,
+        _stack_record,
+        _carrier_mapping,
+        lambda f: health.cart_settings(f.cart, test_settings=test_settings),
+        lambda f: health.controller_driving(f.cart),
+        lambda f: health.waiting_now(f.records),
+    ]
+    for step in steps:
+        link = step(facts)
+        report.links.append(link)
+        if not link.ok or link.ends:
+            break
     return report
 
 
-def _nothing_yet(order: Order, report: CartUpdates) -> None:
-    """No record yet: say which events notify the cart, and which have fired (none of those)."""
-    notifying = sorted(EventRule.objects.filter(notify_cart=True).values_list("event", flat=True))
-    fired = TimelineEntry.objects.filter(order=order, kind=TimelineEvent.STATUS_EVENT_FIRED).values_list(
-        "data", flat=True
+def _read(order: Order, records: list[StackRecord]) -> _Facts:
+    assert order.cart is not None
+    fired_kinds = (TimelineEvent.STATUS_EVENT_FIRED, TimelineEvent.FIRED_BY_HAND)
+    decisions = (
+        TimelineEvent.STATUS_UPDATE_WITHHELD,
+        TimelineEvent.STATUS_UPDATE_QUEUED,
+        TimelineEvent.PACKAGE_NEWS_QUEUED,
     )
-    names = list(dict.fromkeys(str(data.get("event", "")) for data in fired))
-    report.add(
-        Level.NOTHING_YET,
-        f"Nothing sent yet: only {', '.join(notifying)} notify the cart (Notify Cart), and the events fired so far "
-        f"({', '.join(names) or 'none'}) do not.",
+    # One read of the entries that matter: the events fired, and every decision to queue or withhold.
+    entries = list(TimelineEntry.objects.filter(order=order, kind__in=fired_kinds + decisions).order_by("id"))
+    decided = [e for e in entries if e.kind in decisions]
+    # The order page has prefetched its packages with their tracking numbers: use them rather than read again.
+    prefetched = getattr(order, "_prefetched_objects_cache", {}).get("shipments")
+    return _Facts(
+        order=order,
+        cart=order.cart,
+        fired=list(dict.fromkeys(str(e.data.get("event", "")) for e in entries if e.kind in fired_kinds)),
+        rules={r.event: r for r in EventRule.objects.select_related("item_label", "order_label")},
+        last_decision=decided[-1] if decided else None,
+        records=records,
+        shipments=list(prefetched if prefetched is not None else order.shipments.prefetch_related("tracking_numbers")),
     )
+
+
+def _from_a_cart(order: Order) -> Check:
+    name = "Order from a cart"
+    cart = order.cart
+    if cart is None:
+        return Check(
+            name,
+            False,
+            "This order was entered by hand and has no cart: no update is sent anywhere.",
+            "Nothing to send: tell the buyer yourself (the tracking e-mail still goes if EmailTrackingToCustomer "
+            "is on).",
+        )
+    if cart.needs_tracking_for_status_updates and not order.channel_order_id:
+        return Check(
+            name,
+            False,
+            f"This order has no {cart.type.label} order ID (it was entered here, not downloaded), so {cart.store_name} "
+            "cannot be told of its shipments.",
+            "Ship it in the cart by hand.",
+        )
+    return Check(name, True, f"From {cart.store_name} ({cart.type.label} order {order.channel_order_id or '—'}).")
+
+
+def _event_fired(f: _Facts) -> Check:
+    name = "Status event fired"
+    if f.fired:
+        return Check(name, True, f"Fired on this order: {', '.join(f.fired)}.")
+    use = _use_status_updates(f)
+    if not use.ok:
+        return Check(name, False, f"No status event has fired on this order: {use.message}", use.fix)
+    return Check(
+        name,
+        False,
+        "No status event has fired on this order yet (nothing approved, shipped or tracked).",
+        "Work the order: the cart hears of it when an event with Notify Cart fires "
+        f"({', '.join(f.notifying) or 'none'}).",
+    )
+
+
+def _rule(f: _Facts) -> Check:
+    name = "Rule's labels and Notify Cart"
+    if not f.notifying:
+        return Check(
+            name,
+            False,
+            "No status event has Notify Cart ticked, so no event puts an update on the stack.",
+            TICK_TRACKING,
+        )
+    fired_notifying = [e for e in f.fired if e in f.notifying]
+    unprocessed = [t for s in f.shipments for t in s.tracking_numbers.all() if not t.processed]
+    if not fired_notifying and unprocessed and TRACKING_EVENT in f.notifying:
+        return Check(
+            name,
+            False,
+            f"{TRACKING_EVENT} (Notify Cart) has not fired: tracking number {unprocessed[0].number} is not processed.",
+            "Run Process Tracking Numbers: ordermanager tracking process",
+        )
+    if not fired_notifying:
+        if f.needs_tracking and not any(EVENTS[e].carries_tracking for e in f.notifying):
+            # The cause is ChannelAdvisor's tracking rule: its link says so, with the fix.
+            return Check(name, True, f"Notify Cart is ticked on {', '.join(f.notifying)}.")
+        if f.needs_tracking and not f.shipments:
+            return Check(
+                name,
+                False,
+                f"Nothing to send yet: {f.cart.type.label} is told when a tracking number is added and processed.",
+                "Add the tracking number when the order ships.",
+                not_yet=True,
+            )
+        return Check(
+            name,
+            False,
+            f"Notify Cart is ticked only on {', '.join(f.notifying)}, and none of those has fired on this order "
+            f"(fired: {', '.join(f.fired)}).",
+            TICK_TRACKING
+            if f.needs_tracking
+            else f"Tick Notify Cart on the event that should tell the cart "
+            f"(ordermanager events set {f.fired[-1]} --notify-cart on), or fire one of those.",
+        )
+    unlabelled = [e for e in fired_notifying if not (f.rules[e].order_label or f.rules[e].item_label)]
+    if len(unlabelled) == len(fired_notifying) and not f.needs_tracking:
+        return Check(
+            name,
+            False,
+            f"{', '.join(unlabelled)} notifies the cart but sets no label, so no label changes and nothing is sent.",
+            f"Give it an order or item label: ordermanager events set {unlabelled[0]} --order-label LABEL",
+        )
+    return Check(name, True, f"Notify Cart is ticked on {', '.join(fired_notifying)}, which fired.")
+
+
+def _use_status_updates(f: _Facts) -> Check:
+    name = "UseStatusUpdates"
+    if not params.get("UseStatusUpdates"):
+        return Check(
+            name,
+            False,
+            "UseStatusUpdates is off (globally): no status event sets a label or notifies any cart.",
+            "Turn it on: ordermanager params set UseStatusUpdates True",
+        )
+    if not params.get("UseStatusUpdates", cart=f.cart):
+        return Check(
+            name,
+            False,
+            f"UseStatusUpdates is on globally but off for {f.cart.store_name} (the cart's own value wins).",
+            f"Remove the cart's override: ordermanager params reset UseStatusUpdates --cart {f.cart.store_name!r}",
+        )
+    return Check(name, True, f"UseStatusUpdates is on, globally and for {f.cart.store_name}.")
+
+
+def _tracking_rule(f: _Facts) -> Check:
+    name = "ChannelAdvisor's tracking rule"
+    if not f.needs_tracking:
+        return Check(name, True, f"{f.cart.type.label} takes updates without tracking.")
+    decision = f.last_decision
+    withheld = decision is not None and decision.data.get("reason") == "event_without_tracking"
+    if withheld or not any(EVENTS[e].carries_tracking for e in f.notifying):
+        return Check(
+            name,
+            False,
+            f"ChannelAdvisor's tracking rule: {f.cart.type.label} needs a tracking number with every update, and "
+            f"Notify Cart is ticked only on {', '.join(f.notifying)}, which may fire without one.",
+            TICK_TRACKING,
+        )
+    return Check(name, True, "An event that carries tracking notifies the cart.")
+
+
+def _label_changed(f: _Facts) -> Check:
+    name = "Label changed"
+    decision = f.last_decision
+    if decision is not None and decision.data.get("reason") == "no_label_changed":
+        event = decision.data.get("event", "")
+        return Check(
+            name,
+            False,
+            f"{event} fired but changed no label (the order already had its labels), and an update is sent only "
+            f"when a label changes ({decision.at:%Y-%m-%d %H:%M} UTC).",
+            f"Give {event} labels no earlier event sets (ordermanager events set {event} --order-label LABEL), then "
+            "fire it again.",
+        )
+    return Check(name, True, f"Order label: {f.order.status_label or '(none)'}.")
+
+
+def _stack_record(f: _Facts) -> Check:
+    name = "Stack record"
+    if not f.records:
+        if not f.cart.takes_status_updates:
+            return Check(name, True, "No record was queued: the cart took no updates (see its settings below).")
+        if f.shipments and all(s.delivered_to_cart_at for s in f.shipments):
+            return Check(name, True, "No record: every package is with the cart already.")
+        message = f.last_decision.message if f.last_decision is not None else "no event queued one"
+        return Check(
+            name,
+            False,
+            f"No status update is on the stack for this order: {message}.",
+            f"Fire {TRACKING_EVENT} again once the cause is fixed: "
+            f"ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
+        )
+    last = f.records[-1]
+    if last.state == State.PROBLEM:
+        return Check(
+            name,
+            False,
+            f"Stack record {last.pk} is a problem record: {last.last_error}",
+            f"{last.fix_hint + '; then ' if last.fix_hint else ''}retry it: ordermanager stack retry {last.pk}",
+        )
+    if last.state in OPEN:
+        return Check(
+            name, True, f"Stack record {last.pk} is {last.get_state_display().lower()} (attempts: {last.attempts})."
+        )
+    if last.state == State.SENT:
+        late = [s for s in f.shipments if s.delivered_to_cart_at is None and _tracked(s)]
+        if late and f.needs_tracking:
+            return Check(
+                name,
+                False,
+                f"Package {late[0].pk} is not with {f.cart.store_name} yet, and no record is on the stack for it.",
+                f"Fire {TRACKING_EVENT} by hand: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
+            )
+        sent = f"Stack record {last.pk} was sent to {f.cart.store_name} at {last.sent_at:%Y-%m-%d %H:%M:%S} UTC."
+        return Check(name, True, sent, ends=True)
+    return Check(
+        name,
+        False,
+        f"Stack record {last.pk} was cleared without being sent.",
+        f"To send it after all: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
+    )
+
+
+def _tracked(shipment: Shipment) -> bool:
+    return any(t.processed for t in shipment.tracking_numbers.all())
+
+
+def _carrier_mapping(f: _Facts) -> Check:
+    name = "Carrier mapping"
+    if not f.needs_tracking:
+        return Check(name, True, f"{f.cart.type.label} needs no carrier mapping.")
+    known: dict[tuple[str, str], bool] = {}  # one look-up per shipping method, not per package
+    for s in f.shipments:
+        if s.delivered_to_cart_at is not None:
+            continue
+        method = (s.carrier, s.shipping_class)
+        if method not in known:
+            known[method] = cart_codes(f.cart, *method) is not None
+        if not known[method]:
+            return Check(
+                name,
+                False,
+                f"Package {s.pk}'s shipping method {s.carrier} {s.shipping_class} has no {f.cart.type.label} carrier "
+                f"and class mapped for {f.cart.store_name}.",
+                f"Map it: ordermanager carts map-carrier {f.cart.store_name!r} {s.carrier!r} {s.shipping_class!r} "
+                "CARRIER CLASS",
+            )
+    return Check(name, True, "Every package's shipping method is mapped.")

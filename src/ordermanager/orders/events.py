@@ -34,8 +34,14 @@ WITHHELD_BECAUSE = {
 }
 
 
-def _write(order: Order, kind: TimelineEvent, message: str, actor: str, **data: Any) -> TimelineEntry:
-    return TimelineEntry.objects.create(order=order, kind=kind, message=message, actor=actor, data=data)
+def _write(
+    order: Order, kind: TimelineEvent, message: str, actor: str, save: bool = True, **data: Any
+) -> TimelineEntry:
+    """Write the entry; with save=False only build it, for a batch that inserts many at once."""
+    entry = TimelineEntry(order=order, kind=kind, message=message, actor=actor, data=data)
+    if save:
+        entry.save()
+    return entry
 
 
 def _skus(items: Sequence[OrderItem]) -> str:
@@ -123,19 +129,27 @@ def actual_ship_date_set(
 
 
 def package_created(
-    order: Order, shipment: Shipment, lines: Sequence[tuple[OrderItem, int]], actor: str
+    order: Order, shipment: Shipment, lines: Sequence[tuple[OrderItem, int]], actor: str, *, save: bool = True
 ) -> TimelineEntry:
     listing = ", ".join(f"{i.sku} x{q}" for i, q in lines)
     service = " ".join(filter(None, [shipment.carrier, shipment.shipping_class]))
     text = f"Package {shipment.pk} ({service}) holds {listing}"
     contents = [{"item": i.pk, "sku": i.sku, "quantity": q} for i, q in lines]
     fields = {"carrier": shipment.carrier, "shipping_class": shipment.shipping_class, "lines": contents}
-    return _write(order, E.PACKAGE_CREATED, text, actor, package=shipment.pk, **fields)
+    return _write(order, E.PACKAGE_CREATED, text, actor, save, package=shipment.pk, **fields)
 
 
-def tracking_added(order: Order, tracking: TrackingNumber, actor: str) -> TimelineEntry:
+def tracking_added(order: Order, tracking: TrackingNumber, actor: str, *, save: bool = True) -> TimelineEntry:
     text = f"Tracking number {tracking.number} added to package {tracking.shipment_id}"
-    return _write(order, E.TRACKING_ADDED, text, actor, package=tracking.shipment_id, tracking_number=tracking.number)
+    fields = {"package": tracking.shipment_id, "tracking_number": tracking.number}
+    return _write(order, E.TRACKING_ADDED, text, actor, save, **fields)
+
+
+def tracking_warning(
+    order: Order, tracking: TrackingNumber, warning: str, actor: str, *, save: bool = True
+) -> TimelineEntry:
+    """A tracking rule's warning (a method the cart takes as typed, a ship date far away): taken, but said."""
+    return _write(order, E.TRACKING_WARNING, f"Warning: {warning}", actor, save, tracking_number=tracking.number)
 
 
 def tracking_processing(order: Order, tracking: TrackingNumber, actor: str) -> TimelineEntry:
@@ -158,9 +172,9 @@ def package_shipped_at_cart(order: Order, shipment: Shipment, tracking_number: s
     return _write(order, E.PACKAGE_SHIPPED_AT_CART, text, actor, package=shipment.pk, **fields)
 
 
-def shipping_status_changed(order: Order, old: str, actor: str) -> TimelineEntry:
+def shipping_status_changed(order: Order, old: str, actor: str, *, save: bool = True) -> TimelineEntry:
     text = f"Shipping status: {old} → {order.shipping_status}"
-    return _write(order, E.SHIPPING_STATUS_CHANGED, text, actor, old=old, new=order.shipping_status)
+    return _write(order, E.SHIPPING_STATUS_CHANGED, text, actor, save, old=old, new=order.shipping_status)
 
 
 # --- cancellations, backorders, drop ship, returns ---------------------------------------------

@@ -104,6 +104,8 @@ def import_orders(
     connector = connector_for(cart, gate)
     handled: set[str] = set()
     try:
+        # The progress bar's total: what waits now (more may arrive meanwhile, so it only grows).
+        expected = connector.count_waiting_orders() if progress else None
         # Order Download Batch orders at a time: each batch is imported and acknowledged before the next
         # is read, so memory stays small and a long backlog makes progress that a crash does not undo.
         while batch := list(connector.download_orders(cart.order_download_batch, skip=handled)):
@@ -122,7 +124,7 @@ def import_orders(
                 else:
                     _import_one(cart, remote, connector, summary, actor, had_problem=remote.channel_order_id in waiting)
                 if progress:
-                    progress(number, summary.downloaded)
+                    progress(number, max(expected or 0, summary.downloaded))
     finally:
         connector.close()
     problems = summary.refused + summary.unacknowledged

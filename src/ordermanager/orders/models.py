@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.db import models
 from django.db.models import Max, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 
 class CheckoutStatus(models.TextChoices):
@@ -32,6 +34,13 @@ class ShippingStatus(models.TextChoices):
     PENDING_SHIPMENT = "PendingShipment"
     CANCELED = "Canceled"
     THIRD_PARTY_MANAGED = "ThirdPartyManaged"
+
+
+def shipping_status_for(open_quantity: int, shipped_quantity: int) -> str:
+    """An order's shipping status from what is still open and what has shipped (cancelled counts as neither)."""
+    if open_quantity == 0:
+        return ShippingStatus.SHIPPED if shipped_quantity else ShippingStatus.CANCELED
+    return ShippingStatus.PARTIALLY_SHIPPED if shipped_quantity else ShippingStatus.UNSHIPPED
 
 
 class Order(models.Model):
@@ -198,15 +207,26 @@ class TrackingNumber(OrderPart):
     # Repeated from the shipment so the database itself refuses a duplicate on one order.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_numbers")
     number = models.CharField(max_length=64)
+    # Upper case without spaces or dashes: how the rules compare numbers (1z-999 is 1Z999).
+    normalized = models.CharField(max_length=64, default="")
+    # The merchant said on purpose that one box carries several orders, so the number may repeat across them.
+    shared = models.BooleanField(default=False)
     processed = models.BooleanField(default=False)
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(OrderPart.Meta):
-        constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order"),
+            # The database itself refuses a number on two orders unless the later ones are marked shared.
+            models.UniqueConstraint(
+                fields=["normalized"], condition=Q(shared=False), name="one_unshared_tracking_number"
+            ),
+        ]
         indexes = [
             models.Index(fields=["processed", "created_at"]),
             models.Index(fields=["number"], name="tracking_number"),
+            models.Index(fields=["normalized"]),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +250,7 @@ class TimelineEvent(models.TextChoices):
     ACTUAL_SHIP_DATE_SET = "actual_ship_date_set"
     PACKAGE_CREATED = "package_created"
     TRACKING_ADDED = "tracking_added"
+    TRACKING_WARNING = "tracking_warning"
     TRACKING_PROCESSING = "tracking_processing"
     TRACKING_EMAIL_QUEUED = "tracking_email_queued"
     PACKAGE_SHIPPED_AT_CART = "package_shipped_at_cart"
@@ -282,3 +303,38 @@ class TimelineEntry(OrderPart):
 
     def delete(self, *args, **kwargs):
         raise ValueError("timeline entries are append-only")
+
+
+class TrackingLink(models.Model):
+    """Where a buyer follows a carrier's packages: a URL template with {number}. Editable; more can be added."""
+
+    carrier = models.CharField(max_length=64, help_text="The carrier as packages name it (UPS, FedEx …), any case.")
+    url_template = models.CharField(
+        max_length=500, help_text="An https:// address with {number} where the tracking number goes."
+    )
+
+    class Meta:
+        ordering = ["carrier"]
+        constraints = [models.UniqueConstraint(Lower("carrier"), name="one_tracking_link_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}: {self.url_template}"
+
+    def url_for(self, number: str) -> str:
+        return self.url_template.replace("{number}", quote(number, safe=""))
+
+
+class TrackingColumnMapping(models.Model):
+    """A merchant's own tracking-file layout, saved by name: which header holds each field."""
+
+    name = models.CharField(max_length=50, unique=True)
+    columns = models.JSONField(default=dict, help_text="field → header, e.g. {'order': 'Ref', 'tracking_number': …}")
+    carrier = models.CharField(max_length=64, blank=True, help_text="The carrier, when the file has no column for it.")
+    date_format = models.CharField(max_length=40, blank=True, help_text="strftime format, e.g. %d.%m.%Y")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

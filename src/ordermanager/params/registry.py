@@ -110,6 +110,14 @@ PARAMETERS: dict[str, Parameter] = {
             "(through the stack, with the mail settings in EMAIL_URL).",
         ),
         Parameter(
+            "StoreName",
+            "Email",
+            str,
+            "",
+            "The store's name as buyers know it, in tracking e-mails and on the order-status page "
+            "(empty: the cart's store name).",
+        ),
+        Parameter(
             "CartRequestsPerMinute",
             "ChannelAdvisor",
             int,

@@ -10,12 +10,12 @@ stops there instead of racing the controller that took the record over.
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import TYPE_CHECKING
-
-from django.core.mail import EmailMessage
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind, Outcome, QuantityUpdate
 from ordermanager.inventory.models import Product
+from ordermanager.orders.emails import tracking_email
 from ordermanager.orders.models import Order
 from ordermanager.stack import actions
 from ordermanager.stack.models import RecordKind, StackRecord
@@ -153,15 +153,10 @@ def _inventory_update(record: StackRecord, connector: Connector | None, guard: G
 def _email(record: StackRecord) -> str:
     order = record.order  # read with the claim
     assert order is not None
-    numbers = order.processed_tracking_numbers()
-    reference = order.marketplace_order_id or order.channel_order_id or str(order.pk)
-    greeting = f"Hello {order.buyer_name}," if order.buyer_name else "Hello,"
-    body = [greeting, "", f"Your order {reference} is on its way.", ""]
-    for tracking in numbers:
-        service = " ".join(filter(None, [tracking.shipment.carrier, tracking.shipment.shipping_class]))
-        body.append(f"  {service}: {tracking.number}")
+    message = tracking_email(order)
     try:
-        EmailMessage(f"Your order {reference} has shipped", "\n".join(body), to=[order.buyer_email]).send()
-    except (OSError, ValueError) as error:
+        message.send()
+    except (OSError, ValueError, smtplib.SMTPException) as error:
         raise CartError(ErrorKind.TRANSIENT, f"the mail server did not take the e-mail: {error}") from None
-    return f"Tracking e-mail sent to {order.buyer_email} ({len(numbers)} tracking number(s))"
+    numbers = sum(len(p.tracking) for p in message.packages)
+    return f"Tracking e-mail sent to {order.buyer_email} ({numbers} tracking number(s))"

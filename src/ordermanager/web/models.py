@@ -66,3 +66,14 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import from {self.cart} ({self.state})"
+
+
+class RateCounter(models.Model):
+    """Tries per address in the current window, in the database so every gunicorn worker counts in one place."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start:%H:%M:%S}"

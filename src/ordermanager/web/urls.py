@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import include, path
 
-from ordermanager.web.views import home, order_page, orders, stack
+from ordermanager.web.views import home, order_page, orders, stack, tracking_import
 
 app_name = "web"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:number>/", order_page.order_page, name="order"),
     path("orders/<int:number>/<str:form>/", order_page.order_action, name="order_action"),
+    path("tracking/import/", tracking_import.import_page, name="tracking_import"),
+    path("tracking/reports/<str:name>", tracking_import.report_file, name="tracking_report"),
     path("stack/", stack.stack_viewer, name="stack"),
     path("stack/<int:record_id>/", stack.record_page, name="stack_record"),
     path("stack/<int:record_id>/retry/", stack.retry_record, name="stack_retry"),

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from casandbox.testing import SandboxControl, SandboxProcess
-from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts.carriers import map_carrier, unmap_carrier
 from ordermanager.orders.importing import import_orders
 from ordermanager.orders.models import Order, Shipment, TimelineEntry
 from ordermanager.params import actions as params
@@ -108,11 +108,16 @@ def test_the_stack_viewer_refreshes_itself(page: Page, live_server, shop: dict) 
 def test_a_problem_record_shows_its_fix_and_retry_sends_it(
     page: Page, live_server, shop: dict, ca: SandboxControl
 ) -> None:
-    # given: a package shipped with a carrier the cart has no mapping for, and a controller run
+    # given: a package shipped with a carrier mapped when it was entered (entry refuses an unmapped one) and
+    # unmapped since, and a controller run
     order: Order = shop["orders"][1]
     log_in(page, live_server.url, "olga")
     page.goto(f"{live_server.url}/orders/{order.pk}/")
+    map_carrier(shop["cart"], "DHL", "Express", "DHL", "Express")
     add_tracking(page, "JD0123456789", carrier="DHL", shipping_class="Express")
+    expect(page.locator("body")).to_contain_text("Tracking number JD0123456789 added")
+    unmap_carrier(shop["cart"], "DHL", "Express")
+    page.reload()
     expect(page.locator("#cart-updates")).to_contain_text("DHL Express has no ChannelAdvisor carrier")
     drain()
     assert ca.calls(route="ship") == []

@@ -16,7 +16,6 @@ from ordermanager.carts.connectors.base import (
     ErrorKind,
     Guard,
     QuantityUpdate,
-    check_readable,
     transport_error,
 )
 from ordermanager.carts.connectors.pacing import AccountGate, account_gate
@@ -36,11 +35,11 @@ def parse_reply(text: str) -> tuple[bool, str]:
 
 class GenericConnector(Connector):
     cart_type = GENERIC
+    secret_fields = ("password",)
 
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
-        self.settings = cart.generic
-        check_readable(cart, self.settings, ("password",))
+        self.settings = self.check_secrets(cart)
         self.gate = gate or account_gate(cart)
         self.http = httpx.Client(timeout=TIMEOUT)
 

@@ -13,19 +13,25 @@ from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 
-__all__ = [
-    "AccountGate",
-    "connector_for",
-    "test_cart_settings",
-]  # the stack paces an account through the gate it hands in
+# The stack paces an account through the gate it hands in.
+__all__ = ["AccountGate", "check_secrets", "connector_for", "test_cart_settings"]
+
+
+def _connector_class(cart: Cart) -> type[Connector]:
+    if not cart.type.connector:
+        raise CartError(ErrorKind.PERMANENT, f"{cart.type.label} carts have no connection to send to or read from")
+    return import_string(cart.type.connector)
 
 
 def connector_for(cart: Cart, gate: AccountGate | None = None) -> Connector:
     """A connection to the cart. `gate` paces its calls; the stack controller shares one per account."""
-    if not cart.type.connector:
-        raise CartError(ErrorKind.PERMANENT, f"{cart.type.label} carts have no connection to send to or read from")
-    connector: type[Connector] = import_string(cart.type.connector)
-    return connector(cart, gate)
+    return _connector_class(cart)(cart, gate)
+
+
+def check_secrets(cart: Cart) -> None:
+    """The CartError a connection would raise for secrets it cannot read, without opening one (cheap enough
+    for a page)."""
+    _connector_class(cart).check_secrets(cart)
 
 
 def test_cart_settings(cart: Cart) -> str:

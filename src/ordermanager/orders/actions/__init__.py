@@ -37,15 +37,25 @@ from ordermanager.orders.actions.tracking import (
     clean_tracking_number,
     process_tracking_numbers,
 )
+from ordermanager.orders.actions.tracking_bulk import Added, NewPackage, add_tracking_numbers
+from ordermanager.orders.actions.tracking_links import (
+    add_default_tracking_links,
+    remove_tracking_link,
+    set_tracking_link,
+)
 
 __all__ = [
     "MAX_QUANTITY",
+    "Added",
     "NewItem",
+    "NewPackage",
     "ProcessReport",
     "action",
+    "add_default_tracking_links",
     "add_item",
     "add_note",
     "add_tracking_number",
+    "add_tracking_numbers",
     "approve_order",
     "backorder_item",
     "cancel_drop_ship",
@@ -68,7 +78,9 @@ __all__ = [
     "refresh_shipping_status",
     "refund_payment",
     "release_order",
+    "remove_tracking_link",
     "return_item",
     "set_actual_ship_date",
     "set_expected_ship_date",
+    "set_tracking_link",
 ]

@@ -19,6 +19,7 @@ from ordermanager.orders.models import (
     OrderItem,
     ShipmentItem,
     ShippingStatus,
+    shipping_status_for,
 )
 
 P = ParamSpec("P")
@@ -54,9 +55,11 @@ def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
     if isinstance(number, Order):
         number = number.pk
     try:
-        pk = int(number)
+        pk = int(number) if len(str(number).strip()) <= 19 else 0
     except (TypeError, ValueError):
         raise InputError("order", f"an order number is a whole number, not {number!r}") from None
+    if not 0 < pk < 2**63:
+        raise InputError("order", f"there is no order number {str(number).strip()}")
     query = Order.objects.select_related("cart")
     if lock:
         query = query.select_for_update(of=("self",))
@@ -118,6 +121,11 @@ def check_open(order: Order) -> None:
         raise InputError("order", f"order {order.pk} is cancelled")
 
 
+def check_not_on_hold(order: Order, doing: str) -> None:
+    if order.on_hold:
+        raise InputError("order", f"order {order.pk} is on hold; release it before {doing}")
+
+
 def check_field_sizes(model: type[models.Model], values: dict[str, Any]) -> None:
     """Text and amounts must fit their columns: say which field and its limit, before anything is written."""
     for name, value in values.items():
@@ -141,14 +149,7 @@ def refresh_shipping_status(order: Order, actor: str) -> None:
     totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
     shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
     open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
-    if open_ == 0 and shipped == 0:
-        status = ShippingStatus.CANCELED
-    elif open_ == 0:
-        status = ShippingStatus.SHIPPED
-    elif shipped:
-        status = ShippingStatus.PARTIALLY_SHIPPED
-    else:
-        status = ShippingStatus.UNSHIPPED
+    status = shipping_status_for(open_, shipped)
     if status != order.shipping_status:
         old, order.shipping_status = order.shipping_status, status
         order.save(update_fields=["shipping_status", "updated_at"])

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Max
 from django.utils import timezone
 
 from ordermanager.errors import InputError
-from ordermanager.orders import events
+from ordermanager.orders import events, tracking_rules
 from ordermanager.orders.actions.common import (
     action,
+    check_not_on_hold,
     check_open,
     check_quantity,
     get_item,
@@ -34,6 +35,7 @@ from ordermanager.orders.models import (
 from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_email
 from ordermanager.statuses.engine import fire
+from ordermanager.wording import plural
 
 TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$")
 
@@ -51,14 +53,7 @@ def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] |
     """Which items, and how many of each, go in a new package. None means everything still open."""
     items = items_of(order)
     if lines is None:
-        chosen = [(i, i.quantity_open) for i in items if i.quantity_open > 0]
-        if not chosen:
-            raise InputError(
-                "item",
-                f"every item of order {order.pk} has shipped or been cancelled; "
-                "add the number to an existing package instead",
-            )
-        return chosen
+        return tracking_rules.whole_order(order, [(i, i.quantity_open) for i in items])
     if not lines:
         raise InputError("item", "give at least one item, or none for everything still open")
     wanted: dict[int, tuple[OrderItem, int]] = {}
@@ -90,6 +85,7 @@ def add_tracking_number(
     items: Sequence[tuple[int | str, int | None]] | None = None,
     package: int | None = None,
     process: bool = True,
+    shared: bool = False,
 ) -> TrackingNumber:
     """Add a tracking number: to a new package (of `items`, or of everything still open), or to `package`.
 
@@ -98,9 +94,12 @@ def add_tracking_number(
     """
     order = get_order(order, lock=True)
     check_open(order)
+    check_not_on_hold(order, "adding tracking")
     number = clean_tracking_number(number)
-    if order.tracking_numbers.filter(number=number).exists():
-        raise InputError("tracking_number", f"{number} is already on order {order.pk}")
+    warnings = tracking_rules.check_new_tracking(
+        order, number, carrier=carrier or "", shipping_class=shipping_class or "", shipped_at=shipped_at,
+        new_package=package is None, shared=shared,
+    )  # fmt: skip
     if package is not None:
         if items is not None:
             raise InputError("package", "give either a package or items for a new package, not both")
@@ -119,8 +118,13 @@ def add_tracking_number(
         )
         ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
         events.package_created(order, shipment, contents, actor)
-    tracking = TrackingNumber.objects.create(shipment=shipment, order=order, number=number)
+    tracking = TrackingNumber.objects.create(
+        shipment=shipment, order=order, number=number, normalized=tracking_rules.normalize(number), shared=shared
+    )
     events.tracking_added(order, tracking, actor)
+    tracking.warnings = warnings  # shown by the caller, and on the timeline
+    for warning in warnings:
+        events.tracking_warning(order, tracking, warning, actor)
     refresh_shipping_status(order, actor)
     if process:
         _process_tracking_number(order, tracking, actor)
@@ -161,6 +165,26 @@ class ProcessReport:
     processed: list[str]
     too_old: int
     lookback_days: int
+    on_hold: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """What Process Tracking Numbers did, in the merchant's words (the command line and the upload page)."""
+        lines = [
+            f"Processed {plural(len(self.processed), 'tracking number')}: {', '.join(self.processed)}."
+            if self.processed
+            else "No unprocessed tracking number to process."
+        ]
+        if self.on_hold:
+            lines.append(
+                f"{plural(len(self.on_hold), 'tracking number')} on orders on hold left until they are released: "
+                f"{', '.join(self.on_hold)}."
+            )
+        if self.too_old:
+            lines.append(
+                f"{plural(self.too_old, 'unprocessed tracking number')} older than "
+                f"{plural(self.lookback_days, 'day')} (TrackingLookbackDays) left alone."
+            )
+        return lines
 
 
 def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> ProcessReport:
@@ -173,7 +197,7 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     since = (now or timezone.now()) - dt.timedelta(days=days)
     unprocessed = TrackingNumber.objects.filter(processed=False)
     too_old = unprocessed.filter(created_at__lt=since).count()
-    done = []
+    report = ProcessReport([], too_old, days)
     for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
         order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
         with one_action():
@@ -181,7 +205,10 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
                 continue  # another operator processed it meanwhile
+            if order.on_hold:
+                report.on_hold.append(tracking.number)  # waits for the release
+                continue
             events.tracking_processing(order, tracking, actor)
             _process_tracking_number(order, tracking, actor)
-            done.append(tracking.number)
-    return ProcessReport(done, too_old, days)
+            report.processed.append(tracking.number)
+    return report

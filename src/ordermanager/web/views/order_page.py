@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from ordermanager.errors import InputError
 from ordermanager.management.base import parse_date, parse_datetime, parse_int
 from ordermanager.orders import actions
-from ordermanager.orders.diagnosis import diagnose_cart_updates
+from ordermanager.orders.diagnosis import diagnose
 from ordermanager.orders.models import Order, Shipment, ShipmentItem
 from ordermanager.stack.models import StackRecord
 from ordermanager.statuses.catalogue import EVENTS
@@ -139,7 +139,7 @@ def _context(order: Order, **extra: Any) -> dict[str, Any]:
         "timeline": timeline,
         "timeline_cut": len(timeline) == TIMELINE_SHOWN,
         "records": list(StackRecord.objects.filter(order=order).order_by("-id")),
-        "cart_updates": diagnose_cart_updates(order),
+        "cart_updates": diagnose(order),  # no Test Settings here: a page never waits on the cart
         "events": sorted(EVENTS.values(), key=lambda e: e.id),
         "errors": {},
         "posted": {},

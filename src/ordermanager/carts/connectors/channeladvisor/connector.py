@@ -19,7 +19,6 @@ from ordermanager.carts.connectors.base import (
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
-    check_readable,
 )
 from ordermanager.carts.connectors.channeladvisor import answers
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
@@ -62,11 +61,11 @@ def _any_of(prop: str, values: list[str]) -> str:
 
 class ChannelAdvisorConnector(Connector):
     cart_type = CHANNELADVISOR
+    secret_fields = ("application_id", "shared_secret", "refresh_token")
 
     def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
         self.cart = cart
-        self.account: ChannelAdvisorAccount = cart.channeladvisor
-        check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
+        self.account: ChannelAdvisorAccount = self.check_secrets(cart)
         with once_per_action():  # the cart's parameters in two queries
             limits, gate = cart_limits(cart), gate or account_gate(cart)
         self.client = ChannelAdvisorClient(
@@ -137,6 +136,16 @@ class ChannelAdvisorConnector(Connector):
                     raise self.client.bad_answer(answer, f"the order is a JSON {type(full).__name__}, not an object")
                 order = order_format.read_order(full)
             yield order
+
+    def count_waiting_orders(self) -> int | None:
+        # $count with one ID: the total of the same filtered set, without reading the orders. Only for the
+        # progress bar: when the cart cannot say, the import goes on without a total (and meets any real
+        # trouble on its first page, where it is reported).
+        params = {"exported": "false", "$filter": self.order_filter(), "$count": "true", "$top": "1", "$select": "ID"}
+        try:
+            return self.client.get(answers.Counted, "/v1/Orders", params).count
+        except CartError:
+            return None
 
     def acknowledge_order(self, order: RemoteOrder) -> None:
         self.client.request("POST", f"/v1/Orders({int(order.channel_order_id)})/Export")
