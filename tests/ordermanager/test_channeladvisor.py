@@ -19,7 +19,7 @@ from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipment
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.importing import import_cart_order, import_orders
-from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent
+from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent, TrackingNumber
 from ordermanager.params import actions as params
 from tests.conftest import ACTOR, sandbox_order
 
@@ -230,6 +230,34 @@ def test_orders_already_partly_shipped_bring_their_packages(sandbox_cart, ca, co
     assert [(li.order_item.channel_item_id, li.quantity) for li in package.lines.all()] == [(str(first_item), 1)]
     assert order.shipping_status == "PartiallyShipped"
     assert plan_shipments(order) == []
+
+
+def test_orders_shipped_at_the_cart_in_one_box_import_with_the_number_shared(sandbox_cart, ca, connect):
+    # given two orders whose first lines the merchant shipped at ChannelAdvisor in one box (one number, two orders)
+    ids = [sandbox_order(ca, 1, 1), sandbox_order(ca, 1, 1)]
+    connector = connect(sandbox_cart)
+    for ca_id, written in zip(ids, ("1ZONEBOX", "1z-onebox"), strict=True):
+        connector.client.request(
+            "POST",
+            f"/v1/Orders({ca_id})/Ship",
+            json={
+                "Value": {
+                    "TrackingNumber": written,
+                    "ShippingCarrier": "UPS",
+                    "ShippingClass": "Ground",
+                    "DeliveryStatus": "Complete",
+                    "ShippedDateUtc": "2026-11-20T10:00:00Z",
+                    "Items": [{"OrderItemID": ca.order(ca_id)["Items"][0]["ID"], "Quantity": 1}],
+                }
+            },
+        )
+
+    # when both are imported
+    first, second = (imported(sandbox_cart, ca_id) for ca_id in ids)
+
+    # then both bring their package; the cart's word is taken, so the later number is marked shared
+    numbers = TrackingNumber.objects.filter(order__in=[first, second]).order_by("order_id")
+    assert [(t.normalized, t.shared) for t in numbers] == [("1ZONEBOX", False), ("1ZONEBOX", True)]
 
 
 def test_an_order_refused_by_validation_is_reported_and_left_for_later(sandbox_cart, ca):

@@ -27,6 +27,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
+from ordermanager.orders.tracking_rules import normalize
 
 
 @dataclass
@@ -60,10 +61,15 @@ def _record_fulfillments(order: Order, remote: RemoteOrder, actor: str) -> None:
             for item, quantity in lines
             if item is not None and quantity > 0
         )
+        number = fulfillment.tracking_number[:64]
+        key = normalize(number)
         TrackingNumber.objects.create(
             shipment=shipment,
             order=order,
-            number=fulfillment.tracking_number[:64],
+            number=number,
+            normalized=key,
+            # The cart already has this box: if another order carries the number, one box went to both.
+            shared=TrackingNumber.objects.filter(normalized=key).exists(),
             processed=True,
             processed_at=timezone.now(),
         )
