@@ -74,6 +74,16 @@ def test_use_status_updates_off_does_nothing(ca_cart, db):
     assert set(order.items.values_list("status_label", flat=True)) == {""}
     assert "event" not in kinds(order)
     assert not StackRecord.objects.exists()
+    # and the timeline says, for each event, that the cart was not told because of UseStatusUpdates
+    withheld = order.timeline.filter(kind=TimelineEntry.Kind.UPDATE_WITHHELD)
+    assert {"OrderApprove", "OrderAddTrackingNumber"} <= {entry.data["event"] for entry in withheld}
+    tracking = withheld.get(data__event="OrderAddTrackingNumber").message
+    assert tracking == (
+        "Status event OrderAddTrackingNumber not fired: UseStatusUpdates is off, so no label changed and "
+        f"cart {ca_cart.store_name} was not notified"
+    )
+    entered_here = new_order(None)
+    assert "UseStatusUpdates is off, so no label changed and no cart to notify" in entered_here.timeline.last().message
 
 
 @pytest.mark.usefixtures("status_updates")

@@ -24,10 +24,18 @@ def fire(
     """Fire one event on an order (and its items). Returns True if a status update was queued.
 
     `items` are the items the event concerns; by default all of the order's items. `package` is a
-    package with a newly processed tracking number that its cart has not got yet. Nothing happens at
-    all while UseStatusUpdates is False for the order's cart.
+    package with a newly processed tracking number that its cart has not got yet. While UseStatusUpdates
+    is False for the order's cart, no event fires: the timeline only says so.
     """
     if not params.get("UseStatusUpdates", cart=order.cart):
+        notified = f"cart {order.cart.store_name} was not notified" if order.cart else "no cart to notify"
+        record(
+            order,
+            Kind.UPDATE_WITHHELD,
+            f"Status event {event_id} not fired: UseStatusUpdates is off, so no label changed and {notified}",
+            actor,
+            event=event_id,
+        )
         return False
     event = EVENTS[event_id]
     rule = EventRule.objects.select_related("item_label", "order_label").filter(event=event.id).first()
