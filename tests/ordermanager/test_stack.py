@@ -162,7 +162,7 @@ def test_faults_of_every_kind_still_deliver_everything_exactly_once(live_cart, c
     ca.fault("*", status=429, count=6, retry_after=1)
     ca.advance_clock(3601)
 
-    drain(timeout=120)
+    drain(timeout=180)
 
     # then every order has exactly one fulfillment, and every record was sent
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}
@@ -403,7 +403,7 @@ def test_records_for_a_cart_made_inactive_become_problems_and_once_returns(live_
     shipped_order(live_cart, ca, "1ZIDLE0001")
     carts.edit_cart(live_cart, active=False)
 
-    drain(timeout=20)
+    drain()
 
     record = StackRecord.objects.get()
     assert record.state == State.PROBLEM

@@ -57,12 +57,19 @@ def controller(log: IO[str], *extra: str) -> Popen:
     return Popen(command, env=env, stdout=log, stderr=STDOUT)
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float, process: Popen | None = None) -> None:
-    """Poll `condition` until it holds; fail after `timeout` seconds or if `process` stops meanwhile."""
+def wait_for(
+    condition: Callable[[], object],
+    what: str,
+    timeout: float,
+    process: Popen | None = None,
+    detail: Callable[[], object] = lambda: "",
+) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds (saying `detail()`), or if `process`
+    stops meanwhile."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert process is None or process.poll() is None, f"the controller stopped before {what}"
-        assert time.monotonic() < deadline, f"not in {timeout} s: {what}"
+        assert time.monotonic() < deadline, f"not in {timeout} s: {what} {detail()}"
         time.sleep(0.02)
 
 
@@ -71,9 +78,10 @@ def undelivered() -> bool:
 
 
 def wait_until_delivered(timeout: float) -> None:
-    wait_for(lambda: not undelivered(), "every record delivered", timeout)
-    # the message names the records still open, if any
-    assert not undelivered(), list(StackRecord.objects.values("id", "state", "attempts", "last_error"))
+    def records() -> list[dict]:
+        return list(StackRecord.objects.values("id", "state", "attempts", "last_error"))
+
+    wait_for(lambda: not undelivered(), "every record delivered", timeout, detail=records)
 
 
 def wait_until_alive(process: Popen, timeout: float = 60) -> None:
@@ -113,7 +121,7 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
     survivor = controller(log)
     try:
         wait_until_alive(survivor)
-        wait_until_delivered(timeout=120)
+        wait_until_delivered(timeout=180)
     finally:
         survivor.terminate()
         survivor.wait(30)
@@ -141,13 +149,19 @@ def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca,
 
     pair = [controller(log, "--lease-seconds", "2") for _ in range(2)]
     # when one of them is killed while it is sending (the other takes its accounts over)
-    wait_for(lambda: any(sending(p) for p in pair), "a controller is sending", timeout=60)
-    killed = next(p for p in pair if sending(p))
-    other = next(p for p in pair if p is not killed)
+    seen: list[Popen] = []
+
+    def one_is_sending() -> bool:
+        seen[:] = [p for p in pair if sending(p)][:1]
+        return bool(seen)
+
+    wait_for(one_is_sending, "a controller is sending", timeout=60)
+    [killed] = seen
+    [other] = [p for p in pair if p is not killed]
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     try:
-        wait_until_delivered(timeout=120)
+        wait_until_delivered(timeout=180)
     finally:
         other.terminate()
         other.wait(30)
