@@ -36,15 +36,15 @@ from django.db import connection  # noqa: E402
 
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
-from ordermanager.carts import service as carts  # noqa: E402
+from ordermanager.carts import actions as carts  # noqa: E402
 from ordermanager.carts.carriers import map_carrier  # noqa: E402
 from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.actions import NewItem  # noqa: E402
 from ordermanager.orders.models import Order  # noqa: E402
-from ordermanager.params import service as params  # noqa: E402
+from ordermanager.params import actions as params  # noqa: E402
 from ordermanager.stack.models import StackRecord, State  # noqa: E402
-from ordermanager.statuses.rules import load_default_status_events  # noqa: E402
+from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 LIMIT_PER_MINUTE = 2000
 ACTOR = "bench"

@@ -9,15 +9,15 @@ import pytest
 
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.carriers import map_carrier
 from ordermanager.carts.models import Cart
 from ordermanager.demo import add_demo_cart
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
 from ordermanager.orders.models import Order
-from ordermanager.params import service as params
-from ordermanager.statuses.rules import load_default_status_events
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
 
 ACTOR = "test"
 

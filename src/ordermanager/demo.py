@@ -6,7 +6,7 @@ with these settings. `make run`, the tests and the benchmarks all set their cart
 
 from __future__ import annotations
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.models import Cart
 
 DEMO_CART = "ChannelAdvisor Demo"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
-from ordermanager.orders.models import Order, ShippingStatus, TimelineEntry, TrackingNumber
-from ordermanager.params import service as params
+from ordermanager.orders.models import Order, ShippingStatus, TimelineEvent, TrackingNumber
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
 from tests.conftest import ACTOR, new_order
 
@@ -35,7 +35,7 @@ def snapshot(order: Order) -> tuple:
 
 
 def events_fired(order: Order) -> list[str]:
-    return [e.data["event"] for e in order.timeline.filter(kind=TimelineEntry.Kind.EVENT)]
+    return [e.data["event"] for e in order.timeline.filter(kind=TimelineEvent.STATUS_EVENT_FIRED)]
 
 
 @pytest.mark.parametrize(
@@ -328,5 +328,5 @@ def test_an_order_entered_here_on_a_channeladvisor_cart_is_not_sent_and_the_time
     order = new_order(ca_cart, channel_order_id="")
     actions.add_tracking_number(order, "1Z0198", carrier="UPS", actor=ACTOR)
     assert not StackRecord.objects.exists()
-    withheld = order.timeline.filter(kind=TimelineEntry.Kind.UPDATE_WITHHELD).values_list("message", flat=True)
-    assert any("no ChannelAdvisor order ID" in m for m in withheld)
+    withheld = order.timeline.filter(kind=TimelineEvent.STATUS_UPDATE_WITHHELD).values_list("data", flat=True)
+    assert {"event": "OrderAddTrackingNumber", "reason": "no_channel_order_id"} in withheld

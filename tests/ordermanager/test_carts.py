@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from ordermanager.carts import carriers, service
+from ordermanager.carts import actions as carts
+from ordermanager.carts import carriers
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
 from ordermanager.crypto import MASK, mask
 from ordermanager.errors import InputError
@@ -23,7 +24,7 @@ SECRETS = {
 
 @pytest.mark.django_db
 def test_a_channeladvisor_cart_keeps_its_fields_and_defaults():
-    cart = service.add_cart("CA", "channeladvisor", account_id=GUID.upper(), profile_id="12345678", **SECRETS)
+    cart = carts.add_cart("CA", "channeladvisor", account_id=GUID.upper(), profile_id="12345678", **SECRETS)
     account = ChannelAdvisorAccount.objects.get(cart=cart)
     assert (account.account_id, account.profile_id) == (GUID, 12345678)
     assert account.api_base_url == "https://api.channeladvisor.com"
@@ -53,7 +54,7 @@ def test_a_channeladvisor_cart_keeps_its_fields_and_defaults():
 )
 def test_bad_channeladvisor_fields_are_refused_and_nothing_is_saved(fields, field, rule):
     with pytest.raises(InputError) as refused:
-        service.add_cart("CA", "channeladvisor", **fields)
+        carts.add_cart("CA", "channeladvisor", **fields)
     assert refused.value.field == field
     assert rule in refused.value.message
     assert not Cart.objects.exists()
@@ -61,7 +62,7 @@ def test_bad_channeladvisor_fields_are_refused_and_nothing_is_saved(fields, fiel
 
 @pytest.mark.django_db
 def test_secrets_are_encrypted_at_rest_and_masked_on_screen():
-    cart = service.add_cart("CA", "channeladvisor", account_id=GUID, profile_id=1, **SECRETS)
+    cart = carts.add_cart("CA", "channeladvisor", account_id=GUID, profile_id=1, **SECRETS)
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,8 +88,8 @@ def test_secrets_are_encrypted_at_rest_and_masked_on_screen():
 
 @pytest.mark.django_db
 def test_editing_a_cart_keeps_secrets_not_given(ca_cart):
-    service.edit_cart(ca_cart, **SECRETS)
-    service.edit_cart(ca_cart, member_name="me@example.com")
+    carts.edit_cart(ca_cart, **SECRETS)
+    carts.edit_cart(ca_cart, member_name="me@example.com")
     account = ChannelAdvisorAccount.objects.get(cart=ca_cart)
     assert account.refresh_token == SECRETS["refresh_token"]
     assert account.member_name == "me@example.com"
@@ -122,7 +123,7 @@ def test_a_cart_with_orders_cannot_be_deleted(ca_cart):
 
     new_order(ca_cart)
     with pytest.raises(InputError, match="untick Active"):
-        service.delete_cart(ca_cart)
+        carts.delete_cart(ca_cart)
 
 
 @pytest.mark.django_db

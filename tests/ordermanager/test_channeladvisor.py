@@ -11,15 +11,15 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casandbox import demo
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.connectors.channeladvisor.connector import ChannelAdvisorConnector
 from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
 from ordermanager.orders.importing import import_cart_order, import_orders
-from ordermanager.orders.models import Order, TimelineEntry
-from ordermanager.params import service as params
+from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent
+from ordermanager.params import actions as params
 from tests.conftest import ACTOR, sandbox_order
 
 
@@ -166,7 +166,7 @@ def test_import_keeps_the_default_filter(sandbox_cart, ca):
     assert order.channel_order_id == str(wanted)
     assert order.marketplace_order_id.startswith("SO-")
     assert order.status_label == ""  # UseStatusUpdates is off in this test
-    assert order.timeline.filter(message__contains="Order received from cart CA Sandbox").exists()
+    assert order.timeline.filter(kind=TimelineEvent.ORDER_RECEIVED, data__cart=sandbox_cart.pk).exists()
 
 
 @pytest.mark.usefixtures("status_updates")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ordermanager.errors import InputError
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.catalogue import EVENTS, Scope
 from ordermanager.statuses.models import EventRule, StatusLabel
 
@@ -51,7 +51,7 @@ def test_every_event_has_a_row_in_the_grid():
 @pytest.mark.django_db
 def test_users_cannot_add_events():
     with pytest.raises(InputError, match="events are fixed"):
-        rules.set_event_rule("OrderTeleport", notify_cart=True)
+        statuses.set_event_rule("OrderTeleport", notify_cart=True)
 
 
 @pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_users_cannot_add_events():
 )
 def test_bad_labels_are_refused_with_the_rule(name, rule):
     with pytest.raises(InputError) as refused:
-        rules.add_label(name)
+        statuses.add_label(name)
     assert refused.value.field == "label"
     assert rule in refused.value.message
     assert not StatusLabel.objects.exists()
@@ -74,19 +74,19 @@ def test_bad_labels_are_refused_with_the_rule(name, rule):
 
 @pytest.mark.django_db
 def test_labels_are_unique_and_50_characters_are_allowed():
-    rules.add_label("x" * 50)
+    statuses.add_label("x" * 50)
     with pytest.raises(InputError, match="already exists"):
-        rules.add_label("x" * 50)
+        statuses.add_label("x" * 50)
 
 
 @pytest.mark.django_db
 def test_deleting_a_label_a_rule_uses_is_refused_naming_the_rule():
-    rules.add_label("Shipped!")
-    rules.set_event_rule("OrderShip", order_label="Shipped!")
-    rules.set_event_rule("ItemShip", item_label="Shipped!")
+    statuses.add_label("Shipped!")
+    statuses.set_event_rule("OrderShip", order_label="Shipped!")
+    statuses.set_event_rule("ItemShip", item_label="Shipped!")
 
     with pytest.raises(InputError) as refused:
-        rules.delete_label("Shipped!")
+        statuses.delete_label("Shipped!")
 
     assert "ItemShip" in refused.value.message
     assert "OrderShip" in refused.value.message
@@ -95,25 +95,25 @@ def test_deleting_a_label_a_rule_uses_is_refused_naming_the_rule():
 
 @pytest.mark.django_db
 def test_unused_label_can_be_deleted():
-    rules.add_label("Spare")
-    rules.delete_label("Spare")
+    statuses.add_label("Spare")
+    statuses.delete_label("Spare")
     assert not StatusLabel.objects.filter(name="Spare").exists()
 
 
 @pytest.mark.django_db
 def test_unknown_label_in_a_rule_is_refused_and_changes_nothing():
     with pytest.raises(InputError, match="no status label 'Nope'"):
-        rules.set_event_rule("OrderApprove", order_label="Nope", notify_cart=True)
+        statuses.set_event_rule("OrderApprove", order_label="Nope", notify_cart=True)
     rule = EventRule.objects.get(event="OrderApprove")
     assert (rule.order_label, rule.notify_cart) == (None, False)
 
 
 @pytest.mark.django_db
 def test_load_default_status_events_twice_changes_nothing():
-    first = rules.load_default_status_events()
+    first = statuses.load_default_status_events()
     grid = list(EventRule.objects.values_list("event", "item_label__name", "order_label__name", "notify_cart"))
 
-    second = rules.load_default_status_events()
+    second = statuses.load_default_status_events()
 
     assert first.labels_added
     assert first.rules_set
@@ -126,11 +126,11 @@ def test_load_default_status_events_twice_changes_nothing():
 
 @pytest.mark.django_db
 def test_load_defaults_keeps_the_merchants_choices_unless_reset():
-    rules.load_default_status_events()
-    rules.set_event_rule("OrderApprove", order_label="Paid")
+    statuses.load_default_status_events()
+    statuses.set_event_rule("OrderApprove", order_label="Paid")
 
-    rules.load_default_status_events()
+    statuses.load_default_status_events()
     assert EventRule.objects.get(event="OrderApprove").order_label.name == "Paid"
 
-    rules.load_default_status_events(reset=True)
+    statuses.load_default_status_events(reset=True)
     assert EventRule.objects.get(event="OrderApprove").order_label.name == "Approved"

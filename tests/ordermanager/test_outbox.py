@@ -8,13 +8,13 @@ from django.db import IntegrityError, transaction
 from ordermanager.orders import actions
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.stack.outbox import enqueue_status_update
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from tests.conftest import ACTOR, new_order
 
 
 def test_a_burst_of_changes_becomes_one_record(status_updates, generic_cart):
-    rules.set_event_rule("OrderApprove", notify_cart=True)
-    rules.set_event_rule("OrderHold", notify_cart=True)
+    statuses.set_event_rule("OrderApprove", notify_cart=True)
+    statuses.set_event_rule("OrderHold", notify_cart=True)
     order = new_order(generic_cart)
 
     actions.approve_order(order, actor=ACTOR)
@@ -60,7 +60,7 @@ def test_the_database_refuses_two_open_records_for_one_key(status_updates, ca_ca
 
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_outside_a_transaction_is_a_programming_error():
-    from ordermanager.carts.service import add_cart
+    from ordermanager.carts.actions import add_cart
 
     order = new_order(add_cart("Web Store", "generic", script_url="http://127.0.0.1:9/seom.php"))
     with pytest.raises(AssertionError, match="inside the action's transaction"):

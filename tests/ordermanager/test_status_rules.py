@@ -7,10 +7,10 @@ from django.db.models.signals import post_save
 
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
-from ordermanager.orders.models import Order, TimelineEntry, TrackingNumber
-from ordermanager.params import service as params
+from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent, TrackingNumber
+from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from tests.conftest import ACTOR, new_order
 
 
@@ -18,14 +18,15 @@ def kinds(order: Order) -> list[str]:
     return list(order.timeline.values_list("kind", flat=True))
 
 
-def messages(order: Order, kind: str) -> list[str]:
-    return list(order.timeline.filter(kind=kind).values_list("message", flat=True))
+def withheld(order: Order) -> list[dict]:
+    """Why status updates were withheld: the fields of each such timeline entry."""
+    return list(order.timeline.filter(kind=TimelineEvent.STATUS_UPDATE_WITHHELD).values_list("data", flat=True))
 
 
 @pytest.mark.usefixtures("status_updates")
 def test_label_change_rule_queues_only_when_a_label_changes(generic_cart):
     # given Notify Cart on OrderApprove, for a cart that takes updates without tracking
-    rules.set_event_rule("OrderApprove", notify_cart=True)
+    statuses.set_event_rule("OrderApprove", notify_cart=True)
     order = new_order(generic_cart)
 
     # when the order is approved: the label goes from "Order Received" to "Approved"
@@ -41,13 +42,13 @@ def test_label_change_rule_queues_only_when_a_label_changes(generic_cart):
 
     # then nothing more is queued, and the timeline says why
     assert StackRecord.objects.filter(order=order).count() == 1
-    assert "changed no label" in messages(order, TimelineEntry.Kind.UPDATE_WITHHELD)[-1]
+    assert withheld(order)[-1] == {"event": "OrderApprove", "reason": "no_label_changed"}
 
 
 @pytest.mark.usefixtures("status_updates")
 def test_two_events_with_the_same_label_suppress_the_update(generic_cart):
     # given a ship-date event that sets the label the tracking event also sets (the KB pitfall)
-    rules.set_event_rule("ItemSetActualShipDate", item_label="Item Shipped", order_label="Tracking Received")
+    statuses.set_event_rule("ItemSetActualShipDate", item_label="Item Shipped", order_label="Tracking Received")
     order = new_order(generic_cart)
 
     # when a tracking number is added (TrackImportSetActualShipDate fires the ship-date event first)
@@ -55,12 +56,12 @@ def test_two_events_with_the_same_label_suppress_the_update(generic_cart):
 
     # then the tracking event changed nothing, so nothing was queued
     assert not StackRecord.objects.filter(order=order).exists()
-    assert any("OrderAddTrackingNumber changed no label" in m for m in messages(order, "update_withheld"))
+    assert {"event": "OrderAddTrackingNumber", "reason": "no_label_changed"} in withheld(order)
 
 
 def test_use_status_updates_off_does_nothing(ca_cart, db):
     # given the default events, with UseStatusUpdates left at its default (False)
-    rules.load_default_status_events()
+    statuses.load_default_status_events()
     assert params.get("UseStatusUpdates") is False
     order = new_order(ca_cart)
 
@@ -89,7 +90,7 @@ def test_use_status_updates_off_does_nothing(ca_cart, db):
 @pytest.mark.usefixtures("status_updates")
 def test_notify_cart_off_means_internal_updates_only(ca_cart):
     # given OrderAddTrackingNumber with Notify Cart unticked
-    rules.set_event_rule("OrderAddTrackingNumber", notify_cart=False)
+    statuses.set_event_rule("OrderAddTrackingNumber", notify_cart=False)
     order = new_order(ca_cart)
 
     # when tracking is added
@@ -106,18 +107,18 @@ def test_notify_cart_off_means_internal_updates_only(ca_cart):
 def test_channeladvisor_tracking_rule_refuses_notify_cart_on_an_event_without_tracking(ca_cart):
     # when Notify Cart is ticked on ItemSetActualShipDate while only ChannelAdvisor carts are active
     with pytest.raises(InputError) as refused:
-        rules.set_event_rule("ItemSetActualShipDate", notify_cart=True)
+        statuses.set_event_rule("ItemSetActualShipDate", notify_cart=True)
 
     # then it is refused, the message names the right event, and the rule is unchanged
     assert refused.value.field == "notify_cart"
     assert "OrderAddTrackingNumber" in refused.value.message
-    assert not rules.EventRule.objects.get(event="ItemSetActualShipDate").notify_cart
+    assert not statuses.EventRule.objects.get(event="ItemSetActualShipDate").notify_cart
 
 
 @pytest.mark.usefixtures("status_updates")
 def test_channeladvisor_tracking_rule_warns_when_another_cart_can_take_it(ca_cart, generic_cart):
     # when another active cart takes updates without tracking
-    change = rules.set_event_rule("ItemSetActualShipDate", notify_cart=True)
+    change = statuses.set_event_rule("ItemSetActualShipDate", notify_cart=True)
 
     # then the rule is saved, with a warning that names the tracking event
     assert change.rule.notify_cart
@@ -129,8 +130,8 @@ def test_channeladvisor_tracking_rule_warns_when_another_cart_can_take_it(ca_car
 @pytest.mark.usefixtures("status_updates")
 def test_channeladvisor_tracking_rule_withholds_updates_and_says_why(ca_cart, generic_cart):
     # given Notify Cart on ItemSetActualShipDate (accepted because of the generic cart)
-    rules.add_label("Ship Date Set")
-    rules.set_event_rule("ItemSetActualShipDate", item_label="Ship Date Set", notify_cart=True)
+    statuses.add_label("Ship Date Set")
+    statuses.set_event_rule("ItemSetActualShipDate", item_label="Ship Date Set", notify_cart=True)
     ca_order, web_order = new_order(ca_cart), new_order(generic_cart)
 
     # when the actual ship date is set by hand on an item of each order
@@ -140,10 +141,9 @@ def test_channeladvisor_tracking_rule_withholds_updates_and_says_why(ca_cart, ge
     # then the generic cart is notified, the ChannelAdvisor cart is not, and its timeline says why
     assert StackRecord.objects.filter(order=web_order).count() == 1
     assert not StackRecord.objects.filter(order=ca_order).exists()
-    withheld = messages(ca_order, TimelineEntry.Kind.UPDATE_WITHHELD)
-    assert len(withheld) == 1
-    assert "ItemSetActualShipDate" in withheld[0]
-    assert "OrderAddTrackingNumber" in withheld[0]
+    assert withheld(ca_order) == [
+        {"event": "ItemSetActualShipDate", "reason": "event_without_tracking", "fix": "OrderAddTrackingNumber"}
+    ]
 
 
 @pytest.mark.usefixtures("status_updates")
@@ -164,7 +164,7 @@ def test_a_rolled_back_action_leaves_neither_labels_nor_stack_records(ca_cart):
     before = (order.status_label, order.timeline.count())
 
     def fail_after_queueing(sender, instance, **kwargs):
-        if instance.kind == TimelineEntry.Kind.UPDATE_QUEUED:
+        if instance.kind == TimelineEvent.STATUS_UPDATE_QUEUED:
             raise RuntimeError("disk full")
 
     post_save.connect(fail_after_queueing, sender=TimelineEntry)
@@ -206,7 +206,7 @@ def test_per_cart_parameter_override_beats_the_global_value(ca_cart, generic_car
 
 @pytest.mark.usefixtures("status_updates")
 def test_inactive_cart_or_unticked_send_status_gets_no_update_and_the_timeline_says_so(ca_cart):
-    from ordermanager.carts import service as carts
+    from ordermanager.carts import actions as carts
 
     carts.edit_cart(ca_cart, send_status_to_web=False)
     order = new_order(ca_cart)
@@ -214,4 +214,4 @@ def test_inactive_cart_or_unticked_send_status_gets_no_update_and_the_timeline_s
     actions.add_tracking_number(order, "1Z0006", carrier="UPS", shipping_class="Ground", actor=ACTOR)
 
     assert not StackRecord.objects.exists()
-    assert "does not take status updates" in messages(order, TimelineEntry.Kind.UPDATE_WITHHELD)[0]
+    assert withheld(order)[0]["reason"] == "cart_takes_no_updates"

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from ordermanager.admin_tools import ActionAdmin, ReadOnlyMixin
-from ordermanager.carts import carriers, service
+from ordermanager.carts import actions as carts
+from ordermanager.carts import carriers
 from ordermanager.carts.models import (
     CarrierMapping,
     Cart,
@@ -87,11 +88,11 @@ class CartAdmin(ActionAdmin):
         return False  # `ordermanager carts add` asks for the type's fields and secrets
 
     def save_model(self, request: HttpRequest, obj: Cart, form: Any, change: bool) -> None:
-        fields = {name: getattr(obj, name) for name in service.EDITABLE}
-        service.edit_cart(obj, store_name=obj.store_name, **fields)
+        fields = {name: getattr(obj, name) for name in carts.EDITABLE}
+        carts.edit_cart(obj, store_name=obj.store_name, **fields)
 
     def delete_model(self, request: HttpRequest, obj: Cart) -> None:
-        service.delete_cart(obj)
+        carts.delete_cart(obj)
 
 
 @admin.register(CarrierMapping)

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.models import Product
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_inventory_update
 
 MAX_STOCK = 10_000_000
 
 
-def _sync(product: Product, reason: str) -> int:
+def _sync(product: Product, reason: str, carts: Iterable[Cart] | None = None) -> int:
     """Queue the SKU's new level for each active cart that synchronizes inventory, where SynchQOH is on."""
     queued = 0
-    for cart in Cart.objects.filter(active=True, synchronize_inventory=True):
+    for cart in _syncing_carts() if carts is None else carts:
         if cart.type.syncs_inventory and params.get("SynchQOH", cart=cart):
             enqueue_inventory_update(cart, product.sku, reason)
             queued += 1
     return queued
+
+
+def _syncing_carts() -> list[Cart]:
+    return list(Cart.objects.filter(active=True, synchronize_inventory=True))
 
 
 def _check_sku(sku: str) -> str:
@@ -59,8 +65,18 @@ def adjust_stock(sku: str, delta: int, *, reason: str = "adjustment") -> Product
     return product
 
 
-def record_sale(sku: str, quantity: int, reason: str) -> None:
-    """Inside an order action: sold (or, with a negative quantity, returned to stock) units of a known SKU."""
-    updated = Product.objects.filter(sku=sku).update(quantity_on_hand=F("quantity_on_hand") - quantity)
-    if updated:
-        _sync(Product.objects.get(sku=sku), reason)
+def record_sales(sold: Iterable[tuple[str, int]], reason: str) -> None:
+    """Inside an order action: units sold (or, when negative, returned to stock) of known SKUs.
+
+    One UPDATE for all the SKUs, so the queries do not grow with the order's lines.
+    """
+    totals: dict[str, int] = {}
+    for sku, quantity in sold:
+        totals[sku] = totals.get(sku, 0) + quantity
+    if not totals:
+        return
+    taken = Case(*(When(sku=sku, then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
+    if Product.objects.filter(sku__in=totals).update(quantity_on_hand=F("quantity_on_hand") - taken):
+        carts = _syncing_carts()
+        for product in Product.objects.filter(sku__in=totals):
+            _sync(product, reason, carts)

@@ -62,8 +62,12 @@ class ProductCommand(BaseCommand):
     def add_subcommands(self) -> None:
         raise NotImplementedError
 
-    def sub(self, name: str, help_text: str) -> CommandParser:
-        return self.subcommands.add_parser(name, help=help_text, description=help_text)
+    def sub(self, name: str, help_text: str, *positionals: str) -> CommandParser:
+        """A subcommand, with the names of its positional arguments."""
+        parser = self.subcommands.add_parser(name, help=help_text, description=help_text)
+        for positional in positionals:
+            parser.add_argument(positional)
+        return parser
 
     @property
     def actor(self) -> str:

@@ -18,9 +18,9 @@ from ordermanager.carts.connectors.base import CartError, Connector, RemoteOrder
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
-from ordermanager.orders.timeline import Kind, record
 from ordermanager.stack.limits import AccountGate
 
 
@@ -61,13 +61,7 @@ def _record_fulfillments(order: Order, remote: RemoteOrder, actor: str) -> None:
             processed=True,
             processed_at=timezone.now(),
         )
-        record(
-            order,
-            Kind.TRACKING,
-            f"Package {shipment.pk} was already shipped at the cart "
-            f"(fulfillment {fulfillment.fulfillment_id}, tracking {fulfillment.tracking_number})",
-            actor,
-        )
+        events.package_shipped_at_cart(order, shipment, fulfillment.tracking_number, actor)
 
 
 @action

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import Coalesce
 
 
 class CheckoutStatus(models.TextChoices):
@@ -100,7 +101,23 @@ class Order(models.Model):
         return list(self.tracking_numbers.select_related("shipment").filter(processed=True).order_by("id"))
 
 
-class OrderItem(models.Model):
+class OrderPart(models.Model):
+    """A row of one order (a line, a package, a tracking number, a timeline entry), listed as it was added."""
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+
+class OrderItemQuerySet(models.QuerySet):
+    def with_shipped(self) -> OrderItemQuerySet:
+        """Each item with its shipped quantity and its last package, read in the same query as the item."""
+        return self.annotate(
+            shipped_total=Coalesce(Sum("shipment_lines__quantity"), 0), last_package_id=Max("shipment_lines__shipment")
+        )
+
+
+class OrderItem(OrderPart):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     channel_item_id = models.CharField(max_length=64, blank=True, help_text="The cart's ID for this line.")
     sku = models.CharField(max_length=100)
@@ -115,16 +132,16 @@ class OrderItem(models.Model):
     expected_ship_date = models.DateField(null=True, blank=True)
     actual_ship_date = models.DateField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    objects = OrderItemQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
 
     @property
     def quantity_shipped(self) -> int:
-        """Derived from the packages, so it can never disagree with them."""
-        return self.shipment_lines.aggregate(n=Sum("quantity"))["n"] or 0
+        """Derived from the packages, so it can never disagree with them (read once by `with_shipped`)."""
+        shipped = getattr(self, "shipped_total", None)
+        return shipped if shipped is not None else self.shipment_lines.aggregate(n=Sum("quantity"))["n"] or 0
 
     @property
     def quantity_open(self) -> int:
@@ -132,7 +149,7 @@ class OrderItem(models.Model):
         return self.quantity - self.quantity_cancelled - self.quantity_shipped
 
 
-class Shipment(models.Model):
+class Shipment(OrderPart):
     """A package: a carrier and class, a ship date, the items it carries and its tracking numbers."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
@@ -143,9 +160,6 @@ class Shipment(models.Model):
     # Filled by the stack controller once the cart has the shipment.
     delivered_to_cart_at = models.DateTimeField(null=True, blank=True)
     cart_fulfillment_id = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["order", "id"]
 
     def __str__(self) -> str:
         return f"Package {self.pk} of order {self.order_id}"
@@ -168,7 +182,7 @@ class ShipmentItem(models.Model):
         return f"{self.order_item.sku} x{self.quantity}"
 
 
-class TrackingNumber(models.Model):
+class TrackingNumber(OrderPart):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_numbers")
     # Repeated from the shipment so the database itself refuses a duplicate on one order.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_numbers")
@@ -177,8 +191,7 @@ class TrackingNumber(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderPart.Meta):
         constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_tracking_number_per_order")]
         indexes = [models.Index(fields=["processed", "created_at"])]
 
@@ -186,28 +199,62 @@ class TrackingNumber(models.Model):
         return self.number
 
 
-class TimelineEntry(models.Model):
-    """One line of an order's history. Append-only: it is never edited or deleted."""
+class TimelineEvent(models.TextChoices):
+    """What a timeline entry tells of; orders/events.py has one constructor for each."""
 
-    class Kind(models.TextChoices):
-        ACTION = "action"
-        EVENT = "event"
-        LABEL = "label"
-        TRACKING = "tracking"
-        UPDATE_QUEUED = "update_queued"
-        UPDATE_WITHHELD = "update_withheld"
-        DELIVERY = "delivery"
-        OPERATOR = "operator"
+    ORDER_RECEIVED = "order_received"
+    ITEM_ADDED = "item_added"
+    ITEM_CHANGED = "item_changed"
+    ORDER_APPROVED = "order_approved"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_LOGGED = "payment_logged"
+    REFUND_LOGGED = "refund_logged"
+    ORDER_HELD = "order_held"
+    ORDER_RELEASED = "order_released"
+    PICK_LIST_PRINTED = "pick_list_printed"
+    EXPECTED_SHIP_DATE_SET = "expected_ship_date_set"
+    ACTUAL_SHIP_DATE_SET = "actual_ship_date_set"
+    PACKAGE_CREATED = "package_created"
+    TRACKING_ADDED = "tracking_added"
+    TRACKING_PROCESSING = "tracking_processing"
+    TRACKING_EMAIL_QUEUED = "tracking_email_queued"
+    PACKAGE_SHIPPED_AT_CART = "package_shipped_at_cart"
+    SHIPPING_STATUS_CHANGED = "shipping_status_changed"
+    ITEM_CANCELLED = "item_cancelled"
+    ORDER_CANCELLED = "order_cancelled"
+    ITEM_BACKORDERED = "item_backordered"
+    BACKORDER_FILLED = "backorder_filled"
+    DROP_SHIP_ORDERED = "drop_ship_ordered"
+    DROP_SHIP_CANCELLED = "drop_ship_cancelled"
+    ITEM_RETURNED = "item_returned"
+    FIRED_BY_HAND = "fired_by_hand"
+    NOTE_ADDED = "note_added"
+    STATUS_EVENT_FIRED = "status_event_fired"
+    ORDER_LABEL_CHANGED = "order_label_changed"
+    ITEM_LABEL_CHANGED = "item_label_changed"
+    STATUS_UPDATE_WITHHELD = "status_update_withheld"
+    PACKAGE_NEWS_QUEUED = "package_news_queued"
+    STATUS_UPDATE_QUEUED = "status_update_queued"
+    STACK_RECORD_RECOVERED = "stack_record_recovered"
+    PACKAGE_DELIVERED = "package_delivered"
+    STACK_RECORD_SENT = "stack_record_sent"
+    DELIVERY_FAILED = "delivery_failed"
+    STACK_RECORD_RETRIED = "stack_record_retried"
+    PROBLEM_RECORD_CLEARED = "problem_record_cleared"
+
+
+class TimelineEntry(OrderPart):
+    """One line of an order's history. Append-only: it is never edited or deleted."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=TimelineEvent.choices)
     message = models.TextField()
+    # The event's structured fields (package, stack_record, event, item, old, new …), for code and tests.
     data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderPart.Meta):
         indexes = [models.Index(fields=["order", "id"])]
         verbose_name_plural = "timeline entries"
 

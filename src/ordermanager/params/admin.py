@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from ordermanager.admin_tools import ActionAdmin
 from ordermanager.errors import InputError
-from ordermanager.params import service
+from ordermanager.params import actions as params
 from ordermanager.params.models import CartParameter, SystemParameter
 from ordermanager.params.registry import PARAMETERS
 
@@ -45,9 +45,9 @@ class SystemParameterAdmin(ActionAdmin):
 
     def save_model(self, request: HttpRequest, obj: SystemParameter, form: Any, change: bool) -> None:
         if obj.value in (None, ""):
-            service.reset_parameter(obj.name)
+            params.reset_parameter(obj.name)
         else:
-            service.set_parameter(obj.name, obj.value)
+            params.set_parameter(obj.name, obj.value)
 
 
 @admin.register(CartParameter)
@@ -57,7 +57,7 @@ class CartParameterAdmin(ActionAdmin):
     list_filter = ["cart"]
 
     def save_model(self, request: HttpRequest, obj: CartParameter, form: Any, change: bool) -> None:
-        service.set_parameter(obj.name, obj.value, cart=obj.cart)
+        params.set_parameter(obj.name, obj.value, cart=obj.cart)
 
     def delete_model(self, request: HttpRequest, obj: CartParameter) -> None:
-        service.reset_parameter(obj.name, cart=obj.cart)
+        params.reset_parameter(obj.name, cart=obj.cart)

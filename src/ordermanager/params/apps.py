@@ -1,13 +1,7 @@
-from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from ordermanager import catalogues
 
 
-class ParamsConfig(AppConfig):
+class ParamsConfig(catalogues.CatalogueConfig):
     name = "ordermanager.params"
-    label = "params"
     verbose_name = "System parameters"
-
-    def ready(self) -> None:
-        from ordermanager.params.registry import sync_parameter_rows
-
-        post_migrate.connect(sync_parameter_rows, sender=self)
+    sync_rows = "ordermanager.params.actions.sync_parameter_rows"

@@ -1,6 +1,6 @@
 """The catalogue of system parameters, defined in code.
 
-Values are stored as text and parsed by the parameter's kind, so the operator types what the
+Values are stored as text and parsed by the parameter's value type, so the operator types what the
 original product shows ("True", "7") and a bad value is refused with the rule it broke.
 """
 
@@ -21,7 +21,7 @@ _FALSE = {"false", "no", "0", "off"}
 class Parameter:
     name: str
     group: str
-    kind: type  # bool, int or str
+    value_type: type  # bool, int or str
     default: Any
     description: str
     minimum: int | None = None
@@ -31,13 +31,13 @@ class Parameter:
     def parse(self, raw: str) -> Any:
         """Turn the operator's text into a value, or say which rule it broke."""
         text = str(raw).strip()
-        if self.kind is bool:
+        if self.value_type is bool:
             if text.lower() in _TRUE:
                 return True
             if text.lower() in _FALSE:
                 return False
             raise InputError(self.name, f"must be True or False, not {text!r}")
-        if self.kind is int:
+        if self.value_type is int:
             try:
                 value = int(text)
             except ValueError:
@@ -52,7 +52,7 @@ class Parameter:
         return text
 
     def render(self, value: Any) -> str:
-        if self.kind is bool:
+        if self.value_type is bool:
             return "True" if value else "False"
         return str(value)
 
@@ -149,14 +149,3 @@ def get_definition(name: str) -> Parameter:
         if key.lower() == name.lower():
             return definition
     raise InputError("parameter", f"there is no system parameter named {name!r}")
-
-
-def sync_parameter_rows(**_: Any) -> None:
-    """Keep one row per parameter, so the admin lists every one with its group and description."""
-    from ordermanager.params.models import SystemParameter
-
-    for definition in PARAMETERS.values():
-        SystemParameter.objects.update_or_create(
-            name=definition.name,
-            defaults={"group": definition.group, "description": definition.description},
-        )

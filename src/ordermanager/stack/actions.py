@@ -19,9 +19,8 @@ from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.errors import InputError
+from ordermanager.orders import events
 from ordermanager.orders.models import Shipment
-from ordermanager.orders.timeline import Kind as TimelineKind
-from ordermanager.orders.timeline import record as write_timeline
 from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, StackRecord, State
 
@@ -110,13 +109,7 @@ def recover_abandoned(cart_id: int | None, actor: str) -> int:
         for record in _skip_locked(stale).select_related("order"):
             _fold_or_reopen(record, timezone.now())
             if record.order is not None:
-                write_timeline(
-                    record.order,
-                    TimelineKind.DELIVERY,
-                    f"Stack record {record.pk} was in flight with {record.claimed_by}, which stopped; "
-                    "it will check with the cart before sending again",
-                    actor,
-                )
+                events.stack_record_recovered(record.order, record, actor)
             count += 1
     return count
 
@@ -173,13 +166,8 @@ def _remember(record: StackRecord, package: Delivered, actor: str) -> None:
         delivered_to_cart_at=timezone.now(), cart_fulfillment_id=package.fulfillment_id[:64]
     )
     if updated and record.order is not None:
-        write_timeline(
-            record.order,
-            TimelineKind.DELIVERY,
-            package.message,
-            actor,
-            stack_record=record.pk,
-            package=package.shipment_id,
+        events.package_delivered(
+            record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor
         )
 
 
@@ -209,7 +197,7 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, las
         if not sent:
             log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
         elif record.order_id is not None and message:
-            write_timeline(record.order, TimelineKind.DELIVERY, message, actor, stack_record=record.pk)
+            events.stack_record_sent(record.order, record, message, actor)
 
 
 def mark_failed(
@@ -222,42 +210,24 @@ def mark_failed(
         if current is None:
             return None
         labels = metrics.labels_of(current)
+        delay = None
         if error.kind == ErrorKind.PERMANENT:
             current.state = State.PROBLEM
-            what = f"Problem: {error.message}"
-            if error.fix_hint:
-                what += f". To fix: {error.fix_hint}"
             metrics.bump("ordermanager_stack_problems_total", labels)
         else:
             delay = error.retry_after if error.kind == ErrorKind.RATE_LIMITED and error.retry_after else None
             delay = max(delay or 0.0, backoff(current.attempts, retry_base))
             current.state, current.next_attempt_at = State.RETRY, now + dt.timedelta(seconds=delay)
-            what = f"{error.message}; trying again in {delay:.1f} s"
             metrics.bump("ordermanager_stack_retries_total", {**labels, "reason": error.kind.value})
         current.last_error, current.fix_hint, current.last_response = error.message[:4000], error.fix_hint, error.raw
         current.claimed_by, current.claimed_until = "", None
         current.save()
         if current.order_id is not None:
-            write_timeline(
-                record.order,
-                TimelineKind.DELIVERY,
-                f"Delivery attempt {current.attempts} of stack record {current.pk} failed. {what}",
-                actor,
-                stack_record=current.pk,
-                error_kind=error.kind.value,
-            )
+            events.delivery_failed(record.order, current, error, delay, actor)
         return State(current.state)
 
 
 # --- operator commands ------------------------------------------------------------------------
-
-
-def _operator_note(records: Iterable[StackRecord], text: str, actor: str) -> None:
-    for record in records:
-        if record.order_id is not None:
-            write_timeline(
-                record.order, TimelineKind.OPERATOR, text.format(id=record.pk), actor, stack_record=record.pk
-            )
 
 
 @transaction.atomic
@@ -285,7 +255,7 @@ def retry_records(*, actor: str, ids: list[int] | None = None, problems: bool = 
         else:  # already waiting: just send it now
             record.next_attempt_at = timezone.now()
             record.save(update_fields=["next_attempt_at", "updated_at"])
-    _operator_note(found, "Stack record {id} put back on the stack by the operator", actor)
+    events.stack_records_retried(found, actor)
     return [r.pk for r in found]
 
 
@@ -296,5 +266,5 @@ def clear_failed(*, actor: str) -> list[int]:
         StackRecord.objects.select_for_update(of=("self",)).select_related("order").filter(state=State.PROBLEM)
     )
     StackRecord.objects.filter(pk__in=[r.pk for r in found]).update(state=State.CLEARED, updated_at=timezone.now())
-    _operator_note(found, "Problem record {id} cleared from the stack by the operator; it will not be sent", actor)
+    events.problem_records_cleared(found, actor)
     return [r.pk for r in found]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack import actions, leases
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.limits import AccountGate

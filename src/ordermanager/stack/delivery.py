@@ -27,7 +27,7 @@ from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipment
 from ordermanager.inventory.models import Product
 from ordermanager.orders.models import Order
 from ordermanager.stack import actions
-from ordermanager.stack.models import Kind, StackRecord
+from ordermanager.stack.models import RecordKind, StackRecord
 
 log = logging.getLogger("ordermanager.stack")
 
@@ -52,9 +52,9 @@ def deliver(
 
     last: actions.Delivered | None = None
     try:
-        if record.kind == Kind.STATUS_UPDATE:
+        if record.kind == RecordKind.STATUS_UPDATE:
             message, last = _status_update(record, connector, actor, guard)
-        elif record.kind == Kind.INVENTORY_UPDATE:
+        elif record.kind == RecordKind.INVENTORY_UPDATE:
             message = _inventory_update(record, connector, guard)
         else:
             guard()

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Now
 
+from ordermanager.stack.actions import db_time_after
 from ordermanager.stack.models import Lease
 
 
@@ -54,8 +55,6 @@ def _dead_on_this_machine(holder: str) -> bool:
 
 def acquire(name: str, holder: str, seconds: float) -> bool:
     """Take or renew a lease. Succeeds if it is free, expired, ours, or held by a process that died here."""
-    from ordermanager.stack.actions import db_time_after
-
     current = Lease.objects.filter(name=name).values_list("holder", flat=True).first()
     if current is None:
         try:

@@ -99,6 +99,6 @@ class AccountGate:
 
 def account_gate(cart: Cart) -> AccountGate:
     """A gate with the account's limits from its parameters (ChannelAdvisor group, overridable per cart)."""
-    from ordermanager.params import service as params
+    from ordermanager.params import actions as params
 
     return AccountGate(params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart))

@@ -5,7 +5,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-class Kind(models.TextChoices):
+class RecordKind(models.TextChoices):
+    """What a stack record delivers."""
+
     STATUS_UPDATE = "status_update", "Status update"
     INVENTORY_UPDATE = "inventory_update", "Inventory update"
     EMAIL = "email", "E-mail"
@@ -28,7 +30,7 @@ OPEN_STATES = (State.PENDING, State.RETRY)
 class StackRecord(models.Model):
     """One outgoing post. It names what to send; the payload is built from current data at send time."""
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=RecordKind.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     # No cart for e-mail to a buyer; every cart post names its cart.
     cart = models.ForeignKey(

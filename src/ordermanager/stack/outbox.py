@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.orders.models import Order
-from ordermanager.stack.models import OPEN_STATES, Kind, StackRecord, State
+from ordermanager.stack.models import OPEN_STATES, RecordKind, StackRecord, State
 
 
 def status_update_key(order: Order) -> str:
-    return f"{Kind.STATUS_UPDATE}:order:{order.pk}"
+    return f"{RecordKind.STATUS_UPDATE}:order:{order.pk}"
 
 
 def enqueue(
@@ -52,14 +52,16 @@ def enqueue(
 
 def enqueue_status_update(order: Order, reason: str) -> StackRecord:
     assert order.cart is not None
-    return enqueue(Kind.STATUS_UPDATE, order.cart, status_update_key(order), reason, order=order)
+    return enqueue(RecordKind.STATUS_UPDATE, order.cart, status_update_key(order), reason, order=order)
 
 
 def enqueue_inventory_update(cart: Cart, sku: str, reason: str) -> StackRecord:
     """The SKU's level goes to the cart; the quantity is read when it is sent, so a burst sends the last one."""
-    return enqueue(Kind.INVENTORY_UPDATE, cart, f"{Kind.INVENTORY_UPDATE}:cart:{cart.pk}:sku:{sku}", reason, sku=sku)
+    return enqueue(
+        RecordKind.INVENTORY_UPDATE, cart, f"{RecordKind.INVENTORY_UPDATE}:cart:{cart.pk}:sku:{sku}", reason, sku=sku
+    )
 
 
 def enqueue_email(order: Order, reason: str) -> StackRecord:
     """A tracking e-mail to the buyer; written when the e-mail is sent, from the order as it is then."""
-    return enqueue(Kind.EMAIL, None, f"{Kind.EMAIL}:order:{order.pk}", reason, order=order)
+    return enqueue(RecordKind.EMAIL, None, f"{RecordKind.EMAIL}:order:{order.pk}", reason, order=order)

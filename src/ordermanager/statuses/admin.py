@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from ordermanager.admin_tools import ActionAdmin
 from ordermanager.errors import InputError
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.models import EventRule, StatusLabel
 
 
@@ -21,15 +21,15 @@ class StatusLabelAdmin(ActionAdmin):
             if old.name != obj.name:
                 raise InputError("label", "rename a label by adding the new one and choosing it in the rules")
             return
-        saved = rules.add_label(obj.name)
+        saved = statuses.add_label(obj.name)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: StatusLabel) -> None:
-        rules.delete_label(obj.name)
+        statuses.delete_label(obj.name)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for label in queryset:
-            rules.delete_label(label.name)
+            statuses.delete_label(label.name)
 
 
 class EventRuleForm(forms.ModelForm):
@@ -63,7 +63,7 @@ class EventRuleAdmin(ActionAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: EventRule, form: Any, change: bool) -> None:
-        result = rules.set_event_rule(
+        result = statuses.set_event_rule(
             obj.event,
             item_label=obj.item_label.name if obj.item_label else None,
             order_label=obj.order_label.name if obj.order_label else None,

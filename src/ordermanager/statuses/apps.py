@@ -1,13 +1,7 @@
-from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from ordermanager import catalogues
 
 
-class StatusesConfig(AppConfig):
+class StatusesConfig(catalogues.CatalogueConfig):
     name = "ordermanager.statuses"
-    label = "statuses"
     verbose_name = "Status events"
-
-    def ready(self) -> None:
-        from ordermanager.statuses.rules import sync_rule_rows
-
-        post_migrate.connect(sync_rule_rows, sender=self)
+    sync_rows = "ordermanager.statuses.actions.sync_rule_rows"

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from ordermanager.action_reads import remembered
+from ordermanager.orders import events
 from ordermanager.orders.models import Order, OrderItem, Shipment
-from ordermanager.orders.timeline import Kind, record
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_status_update
-from ordermanager.statuses.catalogue import EVENTS
+from ordermanager.statuses.actions import TRACKING_EVENT
+from ordermanager.statuses.catalogue import EVENTS, StatusEvent
 from ordermanager.statuses.models import EventRule
-from ordermanager.statuses.rules import TRACKING_EVENT
+
+if TYPE_CHECKING:
+    from ordermanager.carts.models import Cart
 
 
 def fire(
@@ -38,8 +43,8 @@ def fire(
         )
         return False
     event = EVENTS[event_id]
-    rule = EventRule.objects.select_related("item_label", "order_label").filter(event=event.id).first()
-    record(order, Kind.EVENT, f"Status event {event.id} ({event.name}) fired", actor, event=event.id)
+    rule = remembered("event_rules", _read_rules).get(event.id)
+    events.status_event_fired(order, event.id, event.name, actor)
     if rule is None:
         return False
 
@@ -47,33 +52,26 @@ def fire(
     if rule.order_label and order.status_label != rule.order_label.name:
         old, order.status_label = order.status_label, rule.order_label.name
         order.save(update_fields=["status_label", "updated_at"])
-        record(
-            order,
-            Kind.LABEL,
-            f"Order status: {old or '(none)'} → {order.status_label}",
-            actor,
-            event=event.id,
-            old=old,
-            new=order.status_label,
-        )
+        events.order_label_changed(order, event.id, old, actor)
         changed = True
     if rule.item_label:
-        for item in order.items.all() if items is None else items:
-            if item.status_label != rule.item_label.name:
-                old, item.status_label = item.status_label, rule.item_label.name
-                item.save(update_fields=["status_label"])
-                record(
-                    order,
-                    Kind.LABEL,
-                    f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
-                    actor,
-                    event=event.id,
-                    item=item.pk,
-                    old=old,
-                    new=item.status_label,
-                )
-                changed = True
+        label = rule.item_label.name
+        relabelled = [
+            (i, i.status_label) for i in (order.items.all() if items is None else items) if i.status_label != label
+        ]
+        if relabelled:
+            # One UPDATE and one INSERT for all of them: an order's size does not multiply the queries.
+            OrderItem.objects.filter(pk__in=[i.pk for i, _ in relabelled]).update(status_label=label)
+            for item, _ in relabelled:
+                item.status_label = label
+            events.item_labels_changed(order, event.id, relabelled, actor)
+            changed = True
     return _notify_cart(order, rule, changed, actor, package)
+
+
+def _read_rules() -> dict[str, EventRule]:
+    """The whole grid with its labels, in one query: an action reads it once, however many events it fires."""
+    return {rule.event: rule for rule in EventRule.objects.select_related("item_label", "order_label")}
 
 
 def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str, package: Shipment | None) -> bool:
@@ -81,66 +79,29 @@ def _notify_cart(order: Order, rule: EventRule, changed: bool, actor: str, packa
     cart = order.cart
     if not rule.notify_cart or cart is None:
         return False
-    if not cart.takes_status_updates:
-        record(
-            order,
-            Kind.UPDATE_WITHHELD,
-            f"No status update: Notify Cart is ticked for {event.id}, but cart {cart.store_name} does not "
-            "take status updates (inactive, Send Status to Web unticked, or not supported by its type)",
-            actor,
-            event=event.id,
-        )
-        return False
-    ships_packages = cart.needs_tracking_for_status_updates and event.carries_tracking
-    if not changed and ships_packages and package is not None:
+    news = cart.takes_status_updates and cart.needs_tracking_for_status_updates and event.carries_tracking
+    if news and not changed and package is not None:
         # ChannelAdvisor is told of packages, not labels: a new package is news though no label changed
         # (the second box of one line would otherwise never reach the marketplace).
-        record(
-            order,
-            Kind.UPDATE_QUEUED,
-            f"No label changed, but package {package.pk} is new to {cart.store_name}",
-            actor,
-            event=event.id,
-            package=package.pk,
-        )
+        events.package_news_queued(order, event.id, cart, package, actor)
         changed = True
-    if not changed:
-        record(
-            order,
-            Kind.UPDATE_WITHHELD,
-            f"No status update: {event.id} changed no label (an update is sent only when a label changes; "
-            "check that no earlier event sets the same labels)",
-            actor,
-            event=event.id,
-        )
-        return False
-    if cart.needs_tracking_for_status_updates and not order.channel_order_id:
-        record(
-            order,
-            Kind.UPDATE_WITHHELD,
-            f"No status update to {cart.store_name}: this order has no {cart.type.label} order ID (it was entered "
-            "here, not downloaded), so the cart cannot be told of its shipments",
-            actor,
-            event=event.id,
-        )
-        return False
-    if cart.needs_tracking_for_status_updates and not event.carries_tracking:
-        record(
-            order,
-            Kind.UPDATE_WITHHELD,
-            f"No status update to {cart.store_name}: {event.id} may fire without a tracking number, and "
-            f"{cart.type.label} needs tracking with every update. Tick Notify Cart on {TRACKING_EVENT} instead.",
-            actor,
-            event=event.id,
-        )
+    withheld = _why_withheld(order, event, cart, changed)
+    if withheld:
+        events.status_update_withheld(order, event.id, cart, withheld, actor, fix=TRACKING_EVENT)
         return False
     stacked = enqueue_status_update(order, event.id)
-    record(
-        order,
-        Kind.UPDATE_QUEUED,
-        f"Status update for {cart.store_name} queued on the stack (record {stacked.pk})",
-        actor,
-        event=event.id,
-        stack_record=stacked.pk,
-    )
+    events.status_update_queued(order, event.id, cart, stacked, actor)
     return True
+
+
+def _why_withheld(order: Order, event: StatusEvent, cart: Cart, changed: bool) -> str:
+    """Why no status update goes to the cart (a key of events.WITHHELD_BECAUSE), or "" when one goes."""
+    if not cart.takes_status_updates:
+        return "cart_takes_no_updates"
+    if not changed:
+        return "no_label_changed"
+    if cart.needs_tracking_for_status_updates and not order.channel_order_id:
+        return "no_channel_order_id"
+    if cart.needs_tracking_for_status_updates and not event.carries_tracking:
+        return "event_without_tracking"
+    return ""

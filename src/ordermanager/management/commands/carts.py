@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from ordermanager.carts import carriers, service
+from ordermanager.carts import actions as carts
+from ordermanager.carts import carriers
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.lookup import get_cart
@@ -86,9 +87,9 @@ def _read_secrets(options: dict[str, Any], cart_type: str) -> dict[str, str]:
         raise InputError("secrets_file", f"must be a readable JSON object ({type(error).__name__})") from None
     if not isinstance(data, dict):
         raise InputError("secrets_file", "must be a JSON object")
-    unknown = set(data) - set(service.SECRET_FIELDS)
+    unknown = set(data) - set(carts.SECRET_FIELDS)
     if unknown:
-        raise InputError("secrets_file", f"unknown key {sorted(unknown)[0]!r}; use {', '.join(service.SECRET_FIELDS)}")
+        raise InputError("secrets_file", f"unknown key {sorted(unknown)[0]!r}; use {', '.join(carts.SECRET_FIELDS)}")
     return {k: str(v) for k, v in data.items()}
 
 
@@ -174,16 +175,16 @@ class Command(ProductCommand):
             )
 
     def do_add(self, store_name: str, cart_type: str, **options: Any) -> None:
-        cart = service.add_cart(store_name, cart_type, **_fields(options, cart_type))
+        cart = carts.add_cart(store_name, cart_type, **_fields(options, cart_type))
         self.stdout.write(f"Cart {cart.store_name} ({cart.type.label}) added.")
 
     def do_edit(self, store_name: str, rename: str | None, **options: Any) -> None:
         cart = get_cart(store_name)
-        cart = service.edit_cart(cart, store_name=rename, **_fields(options, cart.cart_type))
+        cart = carts.edit_cart(cart, store_name=rename, **_fields(options, cart.cart_type))
         self.stdout.write(f"Cart {cart.store_name} saved.")
 
     def do_delete(self, store_name: str, **_: Any) -> None:
-        service.delete_cart(get_cart(store_name))
+        carts.delete_cart(get_cart(store_name))
         self.stdout.write(f"Cart {store_name} deleted.")
 
     def do_test(self, store_name: str, **_: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordermanager.management.base import ProductCommand
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import EventRule
 
@@ -19,10 +19,8 @@ class Command(ProductCommand):
 
     def add_subcommands(self) -> None:
         self.sub("list", "Show the Status Change Events grid.")
-        show = self.sub("show", "Show one event: when it occurs, its scope, and its rule.")
-        show.add_argument("event")
-        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.")
-        set_.add_argument("event")
+        self.sub("show", "Show one event: when it occurs, its scope, and its rule.", "event")
+        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.", "event")
         set_.add_argument("--item-label", help="the Item Status label")
         set_.add_argument("--order-label", help="the Order Status label")
         set_.add_argument("--notify-cart", choices=["on", "off"], help="tick or untick Notify Cart")
@@ -58,7 +56,7 @@ class Command(ProductCommand):
             changes["item_label"] = item_label
         if order_label is not None:
             changes["order_label"] = order_label
-        result = rules.set_event_rule(event, **changes)
+        result = statuses.set_event_rule(event, **changes)
         rule = result.rule
         self.stdout.write(
             f"{rule.event}: Item Status {rule.item_label or '-'}, Order Status {rule.order_label or '-'}, "
@@ -68,7 +66,7 @@ class Command(ProductCommand):
             self.stderr.write(f"warning: {warning}")
 
     def do_load_defaults(self, reset: bool, **_: Any) -> None:
-        loaded = rules.load_default_status_events(reset=reset)
+        loaded = statuses.load_default_status_events(reset=reset)
         self.stdout.write(
             f"Default status events loaded: {len(loaded.labels_added)} label(s) added, "
             f"{len(loaded.rules_set)} rule(s) set."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordermanager.management.base import ProductCommand
-from ordermanager.statuses import rules
+from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.models import StatusLabel
 
 
@@ -14,10 +14,8 @@ class Command(ProductCommand):
 
     def add_subcommands(self) -> None:
         self.sub("list", "List the status labels.")
-        add = self.sub("add", "Add a status label (at most 50 characters, no quotes).")
-        add.add_argument("name")
-        delete = self.sub("delete", "Delete a status label that no event rule uses.")
-        delete.add_argument("name")
+        self.sub("add", "Add a status label (at most 50 characters, no quotes).", "name")
+        delete = self.sub("delete", "Delete a status label that no event rule uses.", "name")
         delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     def do_list(self, **_: Any) -> None:
@@ -25,15 +23,15 @@ class Command(ProductCommand):
             self.stdout.write(label.name)
 
     def do_add(self, name: str, **_: Any) -> None:
-        label = rules.add_label(name)
+        label = statuses.add_label(name)
         self.stdout.write(f"Added status label {label.name!r}.")
 
     def do_delete(self, name: str, yes: bool, **_: Any) -> None:
-        label = rules.get_label(name)
+        label = statuses.get_label(name)
         if not yes:
             answer = input(f"Delete selected entry {label.name!r} from list? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 self.stdout.write("Nothing deleted.")
                 return
-        rules.delete_label(name)
+        statuses.delete_label(name)
         self.stdout.write(f"Deleted status label {label.name!r}.")

@@ -147,7 +147,7 @@ class Command(ProductCommand):
     def do_timeline(self, order: str, **_: Any) -> None:
         o = actions.get_order(order)
         for entry in o.timeline.order_by("id"):
-            self.stdout.write(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor:<20} {entry.kind:<16} {entry.message}")
+            self.stdout.write(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor:<20} {entry.kind:<24} {entry.message}")
 
     def do_approve(self, order: str, **_: Any) -> None:
         actions.approve_order(order, actor=self.actor)

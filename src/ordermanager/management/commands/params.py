@@ -6,7 +6,7 @@ from typing import Any
 
 from ordermanager.carts.lookup import get_cart
 from ordermanager.management.base import ProductCommand
-from ordermanager.params import service
+from ordermanager.params import actions as params
 from ordermanager.params.models import CartParameter
 
 
@@ -28,25 +28,25 @@ class Command(ProductCommand):
 
     def do_show(self, search: str, group: str | None, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        found = service.search(search, group)
+        found = params.search(search, group)
         if not found:
             self.stdout.write(f"No parameter name contains {search!r}.")
             return
         overrides = set(CartParameter.objects.filter(cart=chosen).values_list("name", flat=True)) if chosen else set()
         for definition in found:
-            value = definition.render(service.get(definition.name, cart=chosen))
+            value = definition.render(params.get(definition.name, cart=chosen))
             where = " (this cart)" if definition.name in overrides else ""
             self.stdout.write(f"{definition.group:<15} {definition.name:<30} {value}{where}")
             self.stdout.write(f"{'':<15} {definition.description}")
 
     def do_set(self, name: str, value: str, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        definition, parsed = service.set_parameter(name, value, cart=chosen)
+        definition, parsed = params.set_parameter(name, value, cart=chosen)
         scope = f" for cart {chosen.store_name}" if chosen else ""
         self.stdout.write(f"{definition.name} = {definition.render(parsed)}{scope}")
 
     def do_reset(self, name: str, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
-        definition = service.reset_parameter(name, cart=chosen)
-        value = definition.render(service.get(definition.name, cart=chosen))
+        definition = params.reset_parameter(name, cart=chosen)
+        value = definition.render(params.get(definition.name, cart=chosen))
         self.stdout.write(f"{definition.name} = {value} (default{' for ' + chosen.store_name if chosen else ''})")

@@ -22,12 +22,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ordermanager.carts import service as carts
+from ordermanager.carts import actions as carts
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_CART, add_demo_cart
-from ordermanager.params import service as params
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
 from ordermanager.statuses.models import StatusLabel
-from ordermanager.statuses.rules import load_default_status_events
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ordermanager.action_reads import forget
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.statuses.catalogue import EVENTS, get_event
@@ -37,6 +38,7 @@ def get_label(name: str) -> StatusLabel:
 
 @transaction.atomic
 def add_label(name: str) -> StatusLabel:
+    forget()
     text = clean_label_name(name)
     if StatusLabel.objects.filter(name=text).exists():
         raise InputError("label", f"the status label {text!r} already exists")
@@ -45,6 +47,7 @@ def add_label(name: str) -> StatusLabel:
 
 @transaction.atomic
 def delete_label(name: str) -> None:
+    forget()
     label = get_label(name)
     using = EventRule.objects.filter(item_label=label) | EventRule.objects.filter(order_label=label)
     events = sorted({rule.event for rule in using})
@@ -98,6 +101,7 @@ def set_event_rule(
     notify_cart: bool | None = None,
 ) -> RuleChange:
     """Change one row of the grid. A label of "" or None clears that column; omitted keeps it."""
+    forget()
     event = get_event(event_id)
     rule, _ = EventRule.objects.select_for_update().get_or_create(event=event.id)
     if item_label is not _UNSET:
@@ -161,6 +165,7 @@ def load_default_status_events(reset: bool = False) -> DefaultsLoaded:
     twice changes nothing and a merchant's own choices survive a restart. With `reset` every rule
     returns to its default.
     """
+    forget()
     names = sorted({n for item, order, _ in DEFAULT_RULES.values() for n in (item, order) if n})
     labels_added = [n for n in names if StatusLabel.objects.get_or_create(name=n)[1]]
     labels = {label.name: label for label in StatusLabel.objects.filter(name__in=names)}
@@ -178,5 +183,6 @@ def load_default_status_events(reset: bool = False) -> DefaultsLoaded:
 
 def sync_rule_rows(**_: Any) -> None:
     """One grid row per catalogue event, so that every event shows in the grid."""
+    forget()
     existing = set(EventRule.objects.values_list("event", flat=True))
     EventRule.objects.bulk_create([EventRule(event=e) for e in EVENTS if e not in existing])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
+from ordermanager.action_reads import forget, remembered
 from ordermanager.errors import InputError
 from ordermanager.params.models import CartParameter, SystemParameter
 from ordermanager.params.registry import PARAMETERS, Parameter, get_definition
@@ -15,14 +17,22 @@ if TYPE_CHECKING:
 
 
 def get(name: str, cart: Cart | None = None) -> Any:
-    """The value in force: the cart's override, else the global value, else the default."""
+    """The value in force: the cart's override, else the global value, else the default.
+
+    Within an action every parameter is read once (all of them in one query), so the events an action
+    fires read no parameters of their own.
+    """
     definition = PARAMETERS[name]
     if cart is not None and definition.per_cart:
-        override = CartParameter.objects.filter(cart=cart, name=name).values_list("value", flat=True).first()
-        if override is not None:
-            return definition.parse(override)
-    stored = SystemParameter.objects.filter(name=name).values_list("value", flat=True).first()
+        overrides = remembered(f"params:cart:{cart.pk}", lambda: _values(CartParameter.objects.filter(cart=cart)))
+        if name in overrides:
+            return definition.parse(overrides[name])
+    stored = remembered("params", lambda: _values(SystemParameter.objects.all())).get(name)
     return definition.parse(stored) if stored else definition.default
+
+
+def _values(rows: QuerySet) -> dict[str, str]:
+    return dict(rows.values_list("name", "value"))
 
 
 def search(part: str = "", group: str | None = None) -> list[Parameter]:
@@ -48,6 +58,7 @@ def set_parameter(name: str, raw: str, cart: Cart | None = None) -> tuple[Parame
         if not definition.per_cart:
             raise InputError(definition.name, "applies to the whole order manager and cannot be set per cart")
         CartParameter.objects.update_or_create(cart=cart, name=definition.name, defaults={"value": text})
+    forget()
     return definition, value
 
 
@@ -59,4 +70,14 @@ def reset_parameter(name: str, cart: Cart | None = None) -> Parameter:
         SystemParameter.objects.filter(name=definition.name).update(value="")
     else:
         CartParameter.objects.filter(cart=cart, name=definition.name).delete()
+    forget()
     return definition
+
+
+def sync_parameter_rows(**_: Any) -> None:
+    """Keep one row per parameter, so the admin lists every one with its group and description."""
+    for definition in PARAMETERS.values():
+        SystemParameter.objects.update_or_create(
+            name=definition.name,
+            defaults={"group": definition.group, "description": definition.description},
+        )

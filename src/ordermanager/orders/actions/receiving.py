@@ -1,0 +1,143 @@
+"""Receiving orders and their items, by hand or from a cart's download."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ordermanager.carts.models import Cart
+from ordermanager.errors import InputError
+from ordermanager.inventory.actions import record_sales
+from ordermanager.orders import events
+from ordermanager.orders.actions.common import (
+    action,
+    check_field_sizes,
+    check_open,
+    check_quantity,
+    get_order,
+    lock_line,
+    refresh_shipping_status,
+)
+from ordermanager.orders.models import (
+    Order,
+    OrderItem,
+)
+from ordermanager.statuses.engine import fire
+
+
+@dataclass(frozen=True)
+class NewItem:
+    sku: str
+    quantity: int
+    title: str = ""
+    unit_price: Decimal = Decimal(0)
+    channel_item_id: str = ""
+
+    def line_of(self, order: Order) -> OrderItem:
+        """The order's line for this item, not yet saved."""
+        fields = {"title": self.title, "unit_price": self.unit_price, "channel_item_id": self.channel_item_id}
+        return OrderItem(order=order, sku=self.sku.strip(), quantity=self.quantity, **fields)
+
+
+ORDER_FIELDS = frozenset(
+    {
+        "channel_order_id",
+        "marketplace_order_id",
+        "site_name",
+        "profile_id",
+        "ordered_at",
+        "buyer_name",
+        "buyer_email",
+        "ship_to_name",
+        "ship_to_company",
+        "ship_to_address1",
+        "ship_to_address2",
+        "ship_to_city",
+        "ship_to_state",
+        "ship_to_postal_code",
+        "ship_to_country",
+        "ship_to_phone",
+        "requested_shipping_carrier",
+        "requested_shipping_class",
+        "checkout_status",
+        "payment_status",
+        "shipping_status",
+        "total",
+        "amount_paid",
+        "expected_ship_date",
+    }
+)
+
+
+def _check_new_item(item: NewItem) -> None:
+    if not item.sku.strip():
+        raise InputError("sku", "every item needs a SKU")
+    check_field_sizes(
+        OrderItem,
+        {"sku": item.sku, "title": item.title, "unit_price": item.unit_price, "channel_item_id": item.channel_item_id},
+    )
+    check_quantity(item.quantity)
+
+
+@action
+def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = None, **fields: Any) -> Order:
+    """Enter a new order (by hand, or from a cart's download) and fire OrderImport."""
+    unknown = set(fields) - ORDER_FIELDS
+    if unknown:
+        raise InputError(sorted(unknown)[0], "is not a field of an order")
+    if not items:
+        raise InputError("items", "an order needs at least one item")
+    check_field_sizes(Order, fields)
+    for item in items:
+        _check_new_item(item)
+    channel_id = fields.get("channel_order_id") or ""
+    if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
+        raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
+    order = Order.objects.create(cart=cart, **fields)
+    OrderItem.objects.bulk_create(i.line_of(order) for i in items)
+    events.order_received(order, cart, len(items), actor)
+    record_sales([(item.sku.strip(), item.quantity) for item in items], f"order {order.pk}")
+    fire(order, "OrderImport", actor=actor)
+    return order
+
+
+@action
+def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
+    order = get_order(order, lock=True)
+    check_open(order)
+    _check_new_item(item)
+    line = item.line_of(order)
+    line.save()
+    events.item_added(order, line, actor)
+    record_sales([(line.sku, line.quantity)], f"order {order.pk}")
+    refresh_shipping_status(order, actor)
+    fire(order, "ItemAdd", actor=actor, items=[line])
+    return line
+
+
+@action
+def change_item(
+    order: Order | int, item: int | str, *, actor: str, quantity: int | None = None, title: str | None = None
+) -> OrderItem:
+    order, line = lock_line(order, item)
+    old_quantity = None
+    if quantity is not None:
+        check_quantity(quantity)
+        floor = line.quantity_shipped + line.quantity_cancelled
+        if quantity < floor:
+            raise InputError(
+                "quantity", f"{line.sku} has {floor} shipped or cancelled; the quantity cannot go below it"
+            )
+        old_quantity, line.quantity = line.quantity, quantity
+    if title is not None:
+        check_field_sizes(OrderItem, {"title": title})
+        line.title = title
+    if quantity is None and title is None:
+        raise InputError("item", "nothing to change: give a quantity or a title")
+    line.save()
+    events.item_changed(order, line, old_quantity, title is not None, actor)
+    refresh_shipping_status(order, actor)
+    fire(order, "ItemChange", actor=actor, items=[line])
+    return line

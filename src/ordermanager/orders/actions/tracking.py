@@ -1,0 +1,187 @@
+"""Packages and tracking numbers, and Process Tracking Numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Max
+from django.utils import timezone
+
+from ordermanager.errors import InputError
+from ordermanager.orders import events
+from ordermanager.orders.actions.common import (
+    action,
+    check_open,
+    check_quantity,
+    get_item,
+    get_order,
+    items_of,
+    one_action,
+    refresh_shipping_status,
+)
+from ordermanager.orders.actions.ship_dates import apply_actual_ship_date
+from ordermanager.orders.models import (
+    Order,
+    OrderItem,
+    Shipment,
+    ShipmentItem,
+    ShippingStatus,
+    TrackingNumber,
+)
+from ordermanager.params import actions as params
+from ordermanager.stack.outbox import enqueue_email
+from ordermanager.statuses.engine import fire
+
+TRACKING_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$")
+
+
+def clean_tracking_number(number: str) -> str:
+    text = (number or "").strip().replace(" ", "")
+    if not TRACKING_RE.match(text):
+        raise InputError(
+            "tracking_number", f"must be 3 to 64 letters, digits or dashes, starting with a letter or digit: {number!r}"
+        )
+    return text
+
+
+def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] | None) -> list[tuple[OrderItem, int]]:
+    """Which items, and how many of each, go in a new package. None means everything still open."""
+    items = items_of(order)
+    if lines is None:
+        chosen = [(i, i.quantity_open) for i in items if i.quantity_open > 0]
+        if not chosen:
+            raise InputError(
+                "item",
+                f"every item of order {order.pk} has shipped or been cancelled; "
+                "add the number to an existing package instead",
+            )
+        return chosen
+    if not lines:
+        raise InputError("item", "give at least one item, or none for everything still open")
+    wanted: dict[int, tuple[OrderItem, int]] = {}
+    for ref, quantity in lines:
+        item = get_item(order, ref, items)
+        if quantity is None:  # the whole open quantity of that item
+            quantity = item.quantity_open
+            if quantity == 0:
+                raise InputError("item", f"{item.sku} has nothing left to ship")
+        check_quantity(quantity)
+        total = quantity + wanted.get(item.pk, (item, 0))[1]
+        if total > item.quantity_open:
+            raise InputError(
+                "quantity", f"{item.sku} has {item.quantity_open} left to ship; {total} cannot go in a package"
+            )
+        wanted[item.pk] = (item, total)
+    return list(wanted.values())
+
+
+@action
+def add_tracking_number(
+    order: Order | int,
+    number: str,
+    *,
+    actor: str,
+    carrier: str = "",
+    shipping_class: str = "",
+    shipped_at: dt.datetime | None = None,
+    items: Sequence[tuple[int | str, int | None]] | None = None,
+    package: int | None = None,
+    process: bool = True,
+) -> TrackingNumber:
+    """Add a tracking number: to a new package (of `items`, or of everything still open), or to `package`.
+
+    With `process` (the default) it is processed at once: the ship-date and tracking events fire and a
+    status update goes on the stack. Without it, Process Tracking Numbers handles it later.
+    """
+    order = get_order(order, lock=True)
+    check_open(order)
+    number = clean_tracking_number(number)
+    if order.tracking_numbers.filter(number=number).exists():
+        raise InputError("tracking_number", f"{number} is already on order {order.pk}")
+    if package is not None:
+        if items is not None:
+            raise InputError("package", "give either a package or items for a new package, not both")
+        shipment = order.shipments.filter(pk=package).first()
+        if shipment is None:
+            raise InputError("package", f"order {order.pk} has no package {package}")
+    else:
+        carrier = (carrier or "").strip()
+        if not carrier:
+            raise InputError("carrier", "a new package needs a carrier (for example UPS)")
+        if len(carrier) > 64 or len(shipping_class) > 64:
+            raise InputError("carrier", "carrier and class are at most 64 characters each")
+        contents = _package_lines(order, items)
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, shipping_class=shipping_class.strip(), shipped_at=shipped_at or timezone.now()
+        )
+        ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
+        events.package_created(order, shipment, contents, actor)
+    tracking = TrackingNumber.objects.create(shipment=shipment, order=order, number=number)
+    events.tracking_added(order, tracking, actor)
+    refresh_shipping_status(order, actor)
+    if process:
+        _process_tracking_number(order, tracking, actor)
+    return tracking
+
+
+def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str) -> None:
+    shipment = tracking.shipment
+    items = list(OrderItem.objects.with_shipped().filter(pk__in=shipment.lines.values("order_item_id")))
+    if params.get("TrackImportSetActualShipDate", cart=order.cart):
+        undated = [i for i in items if i.actual_ship_date is None]
+        apply_actual_ship_date(
+            order, timezone.localdate(shipment.shipped_at), undated, actor, "TrackImportSetActualShipDate is True"
+        )
+    # A package the cart has not got yet is news even when no label changes (e.g. the second box of a line).
+    news = shipment if shipment.delivered_to_cart_at is None else None
+    fire(order, "ItemAddTrackingNumber", actor=actor, items=items, package=news)
+    fire(order, "OrderAddTrackingNumber", actor=actor, items=items, package=news)
+    # The ship events belong to the package, not to each of its tracking numbers: only the first one
+    # processed fires them, and only for the items (and order) this package completed.
+    first_of_package = not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
+    if first_of_package:
+        completed = [i for i in items if i.quantity_open == 0 and i.last_package_id == shipment.pk]
+        if completed:
+            fire(order, "ItemShip", actor=actor, items=completed)
+        last_package = order.shipments.aggregate(last=Max("id"))["last"] == shipment.pk
+        if order.shipping_status == ShippingStatus.SHIPPED and last_package:
+            fire(order, "OrderShip", actor=actor)
+    tracking.processed, tracking.processed_at = True, timezone.now()
+    tracking.save(update_fields=["processed", "processed_at"])
+    if order.buyer_email and params.get("EmailTrackingToCustomer", cart=order.cart):
+        stacked = enqueue_email(order, tracking.number)
+        events.tracking_email_queued(order, stacked, actor)
+
+
+@dataclass
+class ProcessReport:
+    processed: list[str]
+    too_old: int
+    lookback_days: int
+
+
+def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> ProcessReport:
+    """Process Tracking Numbers: every unprocessed number added within TrackingLookbackDays.
+
+    Each order is processed in its own transaction, so one bad order cannot hold back the rest.
+    Older unprocessed numbers are counted, not processed, so the operator can see them.
+    """
+    days = params.get("TrackingLookbackDays")
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    unprocessed = TrackingNumber.objects.filter(processed=False)
+    too_old = unprocessed.filter(created_at__lt=since).count()
+    done = []
+    for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
+        order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
+        with one_action():
+            order = get_order(order_id, lock=True)  # first the lock, then the fresh read under it
+            tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
+            if tracking is None:
+                continue  # another operator processed it meanwhile
+            events.tracking_processing(order, tracking, actor)
+            _process_tracking_number(order, tracking, actor)
+            done.append(tracking.number)
+    return ProcessReport(done, too_old, days)

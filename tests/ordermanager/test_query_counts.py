@@ -1,0 +1,122 @@
+"""Query budgets of the busiest actions, and the per-action reads that keep them (issue: The house).
+
+An action reads the parameters and the event rules once, however many events it fires, and reads its
+items' shipped quantities with the items; so the budgets do not grow with an order's lines. What is read
+once is kept for that action only: a change made before the next action, here or in another process, is
+what the next action sees.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from ordermanager.orders import actions
+from ordermanager.orders.actions.common import one_action
+from ordermanager.orders.importing import import_orders
+from ordermanager.orders.models import Order, TimelineEvent
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
+from tests.conftest import ACTOR, new_order, sandbox_order
+from tests.ordermanager.test_stack_crash import database_url
+
+# Adding a tracking number to a ChannelAdvisor order with the default rules fires seven events, sets
+# labels, dates and the shipping status, and queues a status update. Before the reads were shared it took
+# 64 queries for one line and 78 for three.
+TRACKING_BUDGET = 43
+# Importing one order from the sandbox (pacing, carriers seen, the order, its lines, stock, OrderImport).
+# Before, 28 for one line and 34 for three.
+IMPORT_BUDGET = 28
+
+
+def fired(order: Order) -> list[str]:
+    return list(order.timeline.filter(kind=TimelineEvent.STATUS_EVENT_FIRED).values_list("data__event", flat=True))
+
+
+@pytest.mark.usefixtures("status_updates")
+@pytest.mark.parametrize("lines", [1, 5])
+def test_adding_a_tracking_number_keeps_its_budget_however_many_lines(ca_cart, lines, django_assert_max_num_queries):
+    # given an order of `lines` lines
+    order = new_order(ca_cart, *[(f"SKU-{n}", 2) for n in range(lines)])
+
+    # when a tracking number is added for all of it
+    with django_assert_max_num_queries(TRACKING_BUDGET):
+        actions.add_tracking_number(order, "1Z0001", carrier="UPS", shipping_class="Ground", actor=ACTOR)
+
+    # then it did all it does: every ship event fired and the update is queued
+    assert {"OrderAddTrackingNumber", "ItemShip", "OrderShip"} <= set(fired(order))
+    assert order.stack_records.count() == 1
+
+
+@pytest.mark.usefixtures("status_updates")
+@pytest.mark.parametrize("lines", [1, 5])
+def test_importing_one_order_keeps_its_budget(sandbox_cart, ca, lines, django_assert_max_num_queries):
+    # given one order waiting in the sandbox
+    ca_id = sandbox_order(ca, *([1] * lines))
+
+    # when it is imported
+    with django_assert_max_num_queries(IMPORT_BUDGET):
+        summary = import_orders(sandbox_cart)
+
+    # then it is here, with its lines and labels
+    assert (summary.imported, summary.acknowledged) == (1, 1)
+    order = Order.objects.get(channel_order_id=str(ca_id))
+    assert order.items.count() == lines
+    assert set(order.items.values_list("status_label", flat=True)) == {"Item Received"}
+
+
+@pytest.mark.usefixtures("status_updates")
+def test_a_parameter_changed_inside_an_action_is_read_again(ca_cart):
+    with one_action():
+        assert params.get("UseStatusUpdates", cart=ca_cart) is True  # now remembered for this action
+        params.set_parameter("UseStatusUpdates", "False", cart=ca_cart)
+        assert params.get("UseStatusUpdates", cart=ca_cart) is False
+
+
+@pytest.mark.usefixtures("status_updates")
+def test_a_parameter_set_between_actions_decides_the_next_event(ca_cart):
+    order = new_order(ca_cart)
+
+    params.set_parameter("UseStatusUpdates", "False")
+    actions.approve_order(order, actor=ACTOR)
+    params.set_parameter("UseStatusUpdates", "True")
+    actions.hold_order(order, actor=ACTOR)
+
+    assert fired(order) == ["OrderImport", "OrderHold"]
+
+
+def ordermanager(*args: str) -> None:
+    """Another process, on the same database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "ORDERMANAGER_ENCRYPTION_KEY": settings.ENCRYPTION_KEY,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+    subprocess.run([sys.executable, "-m", "ordermanager", *args], env=env, check=True, capture_output=True)
+
+
+def test_a_change_made_by_another_process_decides_the_next_event(transactional_db, ca_cart):
+    # given status updates on, the default rules, and an order
+    params.set_parameter("UseStatusUpdates", "True")
+    load_default_status_events()
+    order = new_order(ca_cart)
+    actions.approve_order(order, actor=ACTOR)
+
+    # when another process turns status updates off, the next action here fires nothing
+    ordermanager("params", "set", "UseStatusUpdates", "False")
+    actions.hold_order(order, actor=ACTOR)
+    assert fired(order) == ["OrderImport", "OrderApprove"]
+
+    # and when it turns them back on and changes OrderRelease's label, the next action uses both
+    ordermanager("params", "set", "UseStatusUpdates", "True")
+    ordermanager("labels", "add", "Back Again")
+    ordermanager("events", "set", "OrderRelease", "--order-label", "Back Again")
+    actions.release_order(order, actor=ACTOR)
+    order.refresh_from_db()
+    assert fired(order)[-1] == "OrderRelease"
+    assert order.status_label == "Back Again"
