@@ -33,14 +33,7 @@ def fire(
     is False for the order's cart, no event fires: the timeline only says so.
     """
     if not params.get("UseStatusUpdates", cart=order.cart):
-        notified = f"cart {order.cart.store_name} was not notified" if order.cart else "no cart to notify"
-        record(
-            order,
-            Kind.UPDATE_WITHHELD,
-            f"Status event {event_id} not fired: UseStatusUpdates is off, so no label changed and {notified}",
-            actor,
-            event=event_id,
-        )
+        events.status_events_off(order, event_id, actor)
         return False
     event = EVENTS[event_id]
     rule = remembered("event_rules", _read_rules).get(event.id)
