@@ -43,11 +43,16 @@ class SandboxApp:
             await self.control(scope, receive, send)
             return
         body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        complete = False
+
+        async def read_body() -> bytes:
+            nonlocal complete
+            while not complete:
+                message = await receive()
+                body.extend(message.get("body", b""))
+                complete = not message.get("more_body")
+            return bytes(body)
+
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client") or ("127.0.0.1", 0)
         req = ApiRequest(
@@ -55,11 +60,13 @@ class SandboxApp:
             scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
             headers,
-            bytes(body),
+            b"",
             client[0],
             self.base_url or f"{scope.get('scheme', 'http')}://{headers.get('host', 'localhost')}",
         )
-        response, drop = await self.gateway.handle(req)
+        # The gateway reads the body once the request holds its slot; an early refusal leaves it to us.
+        response, drop = await self.gateway.handle(req, read_body)
+        await read_body()
         if drop:
             await send({"type": "http.response.start", "status": 200, "headers": _DROP_HEADERS})
             return  # uvicorn closes the transport: the body never comes

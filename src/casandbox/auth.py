@@ -159,14 +159,22 @@ def authorize_endpoint(state: State, req: ApiRequest) -> ApiResponse:
     return ApiResponse(302, b"", [("location", f"{redirect}{sep}{urlencode(query)}")])
 
 
-def authenticate(state: State, req: ApiRequest, route: Route) -> Principal:
+def _token_of(req: ApiRequest) -> tuple[str, bool]:
+    """The access token and whether it came in the query string."""
     header = req.headers.get("authorization", "")
-    via_query = False
     if header[:7].lower() == "bearer ":
-        token = header[7:].strip()
-    else:
-        token = query_param(req.query, "access_token") or ""
-        via_query = True
+        return header[7:].strip(), False
+    return query_param(req.query, "access_token") or "", True
+
+
+def token_expired(state: State, req: ApiRequest) -> bool:
+    """The request carries a token the sandbox issued that has since expired."""
+    record = state.access_tokens.get(_token_of(req)[0])
+    return record is not None and record["expires_at"] <= state.clock.time()
+
+
+def authenticate(state: State, req: ApiRequest, route: Route) -> Principal:
+    token, via_query = _token_of(req)
     record = state.access_tokens.get(token)
     if record is None or record["expires_at"] <= state.clock.time():
         raise unauthorized()

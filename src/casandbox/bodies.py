@@ -51,7 +51,8 @@ def _convert(name: str, value: Any, kind: Any) -> Any:
         if converted is not None:
             return converted
     elif kind == "date":
-        if isinstance(value, str):
+        # Edm.DateTimeOffset: a date and time with its offset; OData does not guess a time zone.
+        if isinstance(value, str) and timefmt.has_offset(value):
             try:
                 return timefmt.normalize(value)
             except ValueError:
@@ -60,8 +61,8 @@ def _convert(name: str, value: Any, kind: Any) -> Any:
         if isinstance(value, str) and value in ENUMS[kind]:
             return value
         raise bad_request(f"Cannot convert the literal '{value}' to the expected type '{NAMESPACE}.{kind}'.")
-    elif isinstance(value, str | int | float) and not isinstance(value, bool):
-        return str(value)
+    elif isinstance(value, str):  # Edm.String takes a JSON string only, never a number
+        return value
     raise bad_request(f"Cannot convert the literal '{value}' to the expected type '{edm_name(kind)}' ('{name}').")
 
 

@@ -36,6 +36,10 @@ class Config:
     skip_past_end_returns_first_page: bool = False
     batch_max_parts: int = 100
     nothing_left_to_ship_message: str = NOTHING_LEFT_TO_SHIP
+    # Strictness ChannelAdvisor is reported to have but does not document: `"Items": []` on Ship refused,
+    # shipping from an externally managed DC refused, a $batch under an expired token answered 200 with
+    # inner 401s. Off, the sandbox is lenient there (the behaviour before these were known).
+    strict_undocumented: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

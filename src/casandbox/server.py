@@ -6,6 +6,7 @@ import argparse
 import logging
 import socket
 import sys
+from pathlib import Path
 
 import uvicorn
 
@@ -45,6 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if Path(args.data).is_dir():
+        # SQLite would only say "unable to open database file"
+        example = Path(args.data) / "casandbox.sqlite3"
+        sys.exit(f"casandbox: --data {args.data} is a folder; give the path of a file in it, e.g. {example}")
     app = SandboxApp(args.data, base_url=args.base_url, seed=args.seed)
     # Bind first, so --port 0 can report the port the OS chose before anyone connects.
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)

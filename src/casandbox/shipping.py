@@ -206,9 +206,14 @@ def check_carrier(state: State, profile_id: int, carrier: str | None, klass: str
         raise bad_request("Carrier and Class is invalid.")
 
 
-def check_distribution_center(state: State, profile_id: int, dc_id: int | None) -> None:
+def check_distribution_center(state: State, profile_id: int, dc_id: int | None, *, seller_managed: bool) -> None:
+    """A live DC of the profile; with `seller_managed`, one the seller ships from (not FBA and the like)."""
     if not dc_id:
         return  # 0 is the default DC of every account
     dc = state.dcs.get((profile_id, dc_id))
     if dc is None or dc["IsDeleted"]:
         raise bad_request(f"The distribution center {dc_id} does not exist.")
+    if seller_managed and dc.get("IsExternallyManaged"):
+        raise bad_request(
+            f"The distribution center {dc_id} is externally managed: its orders are shipped by its operator."
+        )

@@ -31,6 +31,12 @@ def parse_iso(text: str) -> datetime:
     return dt
 
 
+def has_offset(text: str) -> bool:
+    """A date-time with `Z` or `±hh:mm`, as Edm.DateTimeOffset requires in a request body."""
+    m = _ISO.match(text.strip())
+    return bool(m and m.group(4) is not None and m.group(8))
+
+
 @lru_cache(maxsize=65536)
 def parse_stored(text: str) -> datetime:
     """Stored dates are our own output, parsed over and over by $filter and $orderby: cache them."""

@@ -73,12 +73,25 @@ def test_batch_routes_parts_and_keeps_failures_inner(api: httpx.Client, control:
 
 
 def test_expired_token_is_an_inner_401(api: httpx.Client, control: SandboxControl) -> None:
+    body, content_type = _batch([_part(1, "GET", "/v1/Orders"), _part(2, "GET", "/v1/Profiles")])
+    control.advance_clock(3601)
+
+    response = api.post("/$batch", content=body, headers={"Content-Type": content_type})
+
+    # as ChannelAdvisor is reported to answer: an outer 200, and each part refused
+    assert response.status_code == 200
+    assert [p["status"] for p in response.json()["responses"]] == [401, 401]
+    assert "Authorization has been denied" in response.json()["responses"][0]["body"]["error"]["message"]
+
+
+def test_expired_token_is_an_outer_401_when_not_strict(api: httpx.Client, control: SandboxControl) -> None:
+    control.update_config(strict_undocumented=False)
     body, content_type = _batch([_part(1, "GET", "/v1/Orders")])
     control.advance_clock(3601)
 
     response = api.post("/$batch", content=body, headers={"Content-Type": content_type})
 
-    assert response.status_code == 401  # the outer call needs a live token too
+    assert response.status_code == 401
 
 
 def test_inner_fault_406_stays_inner(api: httpx.Client, control: SandboxControl) -> None:

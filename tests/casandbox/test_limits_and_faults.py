@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from datetime import timedelta
 
@@ -75,6 +76,35 @@ def test_five_concurrent_requests_per_integration(sandbox: SandboxProcess, contr
     # then five held a slot and two were refused
     assert asyncio.run(burst()) == [200] * 5 + [429] * 2
     assert control.stats()["max_concurrency"]["demo-application"] == 5
+
+
+def test_five_concurrent_requests_hold_at_zero_latency(sandbox: SandboxProcess, new_token) -> None:
+    # given five requests that have arrived but not finished (their bodies still coming), no latency at all
+    token = new_token()
+    held = []
+    for _ in range(5):
+        sock = socket.create_connection(("127.0.0.1", sandbox.port))
+        sock.sendall(
+            f"POST /v1/Orders(1)/Export HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{".encode()
+        )
+        held.append(sock)
+    try:
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+            # when a sixth arrives, it is refused; once the five are answered, calls go through again
+            deadline = time.monotonic() + 10
+            while (sixth := client.get(f"{sandbox.api_url}/Profiles")).status_code != 429:
+                assert time.monotonic() < deadline, "the five never counted as in flight"
+            for sock in held:
+                sock.sendall(b"}")
+                assert sock.recv(100).startswith(b"HTTP/1.1 ")
+            after = client.get(f"{sandbox.api_url}/Profiles")
+    finally:
+        for sock in held:
+            sock.close()
+
+    assert "concurrent" in sixth.json()["error"]["message"]
+    assert after.status_code == 200
 
 
 def test_limits_can_be_switched_off(api: httpx.Client, control: SandboxControl) -> None:
@@ -157,3 +187,20 @@ def test_skip_past_the_end_can_return_page_one(api: httpx.Client, control: Sandb
 
     first = api.get("/Orders").json()["value"]
     assert api.get("/Orders", params={"$skip": "5000"}).json()["value"] == first
+
+
+def test_data_given_a_folder_says_so_in_one_line(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "casandbox", "--port", "0", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"casandbox: --data {tmp_path} is a folder; give the path of a file in it, e.g. {tmp_path}/casandbox.sqlite3"
+    )

@@ -175,7 +175,7 @@ def test_malformed_ship_bodies_get_400(api: httpx.Client, order: dict[str, Any],
 
 @pytest.mark.parametrize(
     "date",
-    ["2016-10-31T14:08:36.8033257Z", "2016-08-19T10:44:15Z", "2016-08-19T10:44:15-04:00", "2016-08-19"],
+    ["2016-10-31T14:08:36.8033257Z", "2016-08-19T10:44:15Z", "2016-08-19T10:44:15-04:00"],
 )
 def test_any_iso_date_is_accepted(api: httpx.Client, order: dict[str, Any], date: str) -> None:
     response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "ShippedDateUtc": date}})
@@ -202,3 +202,49 @@ def test_ship_takes_only_the_ca_id(api: httpx.Client, order: dict[str, Any]) -> 
     assert by_site_id.status_code == 404
     assert "No HTTP resource was found" in by_site_id.json()["Message"]
     assert order["Items"][0]["SiteOrderItemID"] != str(order["Items"][0]["ID"])
+
+
+@pytest.mark.parametrize("date", ["2016-08-19T10:44:15", "2016-08-19T10:44:15.123", "2016-08-19"])
+def test_a_date_without_utc_offset_is_refused(api: httpx.Client, order: dict[str, Any], date: str) -> None:
+    # Edm.DateTimeOffset: the sender must say which time zone it means
+    response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "ShippedDateUtc": date}})
+
+    assert response.status_code == 400
+    assert "Edm.DateTimeOffset" in response.json()["error"]["message"]
+    assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Unshipped"
+
+
+def test_a_number_where_text_is_expected_is_refused(api: httpx.Client, order: dict[str, Any]) -> None:
+    response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "TrackingNumber": 12345}})
+
+    assert response.status_code == 400
+    assert "'12345' to the expected type 'Edm.String' ('TrackingNumber')" in response.json()["error"]["message"]
+    assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Unshipped"
+
+
+def test_empty_items_are_refused_not_read_as_the_whole_order(api: httpx.Client, order: dict[str, Any]) -> None:
+    response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "Items": []}})
+
+    assert response.status_code == 400
+    assert "'Items' is empty" in response.json()["error"]["message"]
+    assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Unshipped"
+
+
+def test_shipping_from_an_externally_managed_center_is_refused(api: httpx.Client, order: dict[str, Any]) -> None:
+    # demo DC 4 is Amazon FBA (Type ExternallyManaged) on profile 12345678
+    response = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "DistributionCenterID": 4}})
+
+    assert response.status_code == 400
+    assert "externally managed" in response.json()["error"]["message"]
+    assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Unshipped"
+
+
+def test_undocumented_strictness_can_be_switched_off(
+    api: httpx.Client, control: SandboxControl, order: dict[str, Any]
+) -> None:
+    control.update_config(strict_undocumented=False)
+
+    from_fba = api.post(f"/Orders({order['ID']})/Ship", json={"Value": {**SHIP, "DistributionCenterID": 4}})
+
+    assert from_fba.status_code == 204
+    assert api.get(f"/Orders({order['ID']})").json()["ShippingStatus"] == "Shipped"

@@ -23,6 +23,7 @@ MODELS = [
     "stack/stackrecord",
     "carts/carriermapping",
     "carts/knowncarrierclass",
+    "carts/importproblem",
     "inventory/product",
     "stack/lease",
 ]

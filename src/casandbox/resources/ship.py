@@ -48,8 +48,14 @@ def ship(ctx: Ctx) -> ApiResponse:
     if order is None or not ctx.visible(order["ProfileID"]):
         raise not_found_entity("Orders", ctx.key())
     status = request.get("DeliveryStatus") or "Complete"
+    if state.config.strict_undocumented and request.get("Items") == []:
+        raise bad_request(
+            "The property 'Items' is empty: list the items to ship, or leave 'Items' out to ship the whole order."
+        )
     shipping.check_carrier(state, order["ProfileID"], request.get("ShippingCarrier"), request.get("ShippingClass"))
-    shipping.check_distribution_center(state, order["ProfileID"], request.get("DistributionCenterID"))
+    shipping.check_distribution_center(
+        state, order["ProfileID"], request.get("DistributionCenterID"), seller_managed=state.config.strict_undocumented
+    )
     if status == "NoChange":
         return no_content()  # CA: only a DeliveryStatus other than NoChange triggers shipping
     remaining = shipping.remaining_by_item(order)

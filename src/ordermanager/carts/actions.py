@@ -1,4 +1,5 @@
-"""Create/Edit Shopping Carts: the only door to cart definitions and their ChannelAdvisor fields."""
+"""Create/Edit Shopping Carts: the only door to cart definitions and their ChannelAdvisor fields, and to
+import problems (orders set aside at import)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from ordermanager.carts.models import Cart, ChannelAdvisorAccount, GenericCartSettings
+from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart, ChannelAdvisorAccount, GenericCartSettings, ImportProblem
 from ordermanager.carts.types import CART_TYPES, CHANNELADVISOR, GENERIC
 from ordermanager.errors import InputError
 from ordermanager.orders.models import CheckoutStatus, PaymentStatus, ShippingStatus
@@ -211,3 +215,59 @@ def delete_cart(cart: Cart) -> None:
     if count:
         raise InputError("cart", f"{cart.store_name} has {count} order(s); untick Active instead of deleting it")
     cart.delete()
+
+
+def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
+    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
+
+    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
+    """
+    line = " ".join(error.split())
+    Cart.objects.filter(pk=cart.pk).update(
+        last_import_finished_at=timezone.now(),
+        last_import_ok=not line,
+        last_import_downloaded=downloaded,
+        last_import_imported=imported,
+        last_import_error=line[:500],
+    )
+
+
+# --- import problems: orders set aside at import -------------------------------------------------
+
+
+@transaction.atomic
+def set_aside_order(
+    cart: Cart, channel_order_id: str, reason: str, raw: dict[str, Any], fingerprint: str
+) -> ImportProblem:
+    problem, created = ImportProblem.objects.select_for_update().get_or_create(
+        cart=cart,
+        channel_order_id=channel_order_id[:80],
+        defaults={"reason": reason, "raw": import_problems.scrub(raw), "fingerprint": fingerprint},
+    )
+    if not created:
+        problem.reason, problem.raw, problem.fingerprint = reason, import_problems.scrub(raw), fingerprint
+        problem.attempts = F("attempts") + 1
+        problem.retry_requested = False
+        problem.save()
+        problem.refresh_from_db()
+    return problem
+
+
+@transaction.atomic
+def resolve_import_problem(cart: Cart, channel_order_id: str) -> bool:
+    """The order imported: its problem, if it had one, is gone."""
+    deleted, _ = ImportProblem.objects.filter(cart=cart, channel_order_id=channel_order_id).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def retry_import_problems(ids: list[int] | None = None) -> list[ImportProblem]:
+    """Try these problems (or all) again at the next import, even if the orders did not change."""
+    problems = ImportProblem.objects.select_related("cart")
+    if ids is not None:
+        problems = problems.filter(pk__in=ids)
+    chosen = list(problems)
+    ImportProblem.objects.filter(pk__in=[p.pk for p in chosen]).update(
+        retry_requested=True, last_seen_at=timezone.now()
+    )
+    return chosen

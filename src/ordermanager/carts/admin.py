@@ -11,6 +11,7 @@ from ordermanager.carts.models import (
     Cart,
     ChannelAdvisorAccount,
     GenericCartSettings,
+    ImportProblem,
     KnownCarrierClass,
 )
 from ordermanager.crypto import mask
@@ -66,7 +67,7 @@ class CartAdmin(ActionAdmin):
         "active",
         "synchronize_inventory",
         "send_status_to_web",
-        "last_import_at",
+        "last_import",
     ]
     list_filter = ["cart_type", "active"]
     search_fields = ["store_name"]
@@ -117,3 +118,11 @@ class CarrierMappingAdmin(ActionAdmin):
 class KnownCarrierClassAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["cart", "cart_carrier", "cart_class", "source", "noted_at"]
     list_filter = ["cart", "source"]
+
+
+@admin.register(ImportProblem)
+class ImportProblemAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Orders set aside at import; they are retried with `ordermanager import-problems retry`."""
+
+    list_display = ["cart", "channel_order_id", "reason", "attempts", "last_seen_at", "retry_requested"]
+    list_filter = ["cart"]

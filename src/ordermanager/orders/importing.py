@@ -4,6 +4,9 @@ Each order is imported in a transaction of its own and acknowledged (ChannelAdvi
 after that transaction commits. A crash between the two leaves the order here and unacknowledged;
 the next import finds it already here, changes nothing, and acknowledges it. No order is lost, and
 none is imported twice.
+
+An order that cannot be read or is refused is set aside as an import problem and left unacknowledged:
+the rest of its batch imports. It is tried again when it changes at the cart or the operator asks.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from ordermanager.carts import actions as cart_actions
+from ordermanager.carts import import_problems
 from ordermanager.carts.carriers import Source, note_carrier_classes
-from ordermanager.carts.connectors.base import CartError, Connector, RemoteOrder
+from ordermanager.carts.connectors.base import CartError, Connector, MalformedOrder, RemoteOrder
+from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
-from ordermanager.stack.limits import AccountGate
 
 
 @dataclass
@@ -30,7 +35,8 @@ class ImportSummary:
     imported: int = 0
     already_here: int = 0
     acknowledged: int = 0
-    refused: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # set aside this run: new problems, or changed ones
+    still_set_aside: int = 0  # set aside before and unchanged since
     unacknowledged: list[str] = field(default_factory=list)
 
 
@@ -104,25 +110,48 @@ def import_orders(
             summary.downloaded += len(batch)
             handled |= {remote.channel_order_id for remote in batch}
             # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
-            seen = {pair for remote in batch for pair in remote.carrier_classes}
+            seen = {pair for remote in batch if isinstance(remote, RemoteOrder) for pair in remote.carrier_classes}
             if seen:
                 note_carrier_classes(cart, seen, Source.SEEN)
+            waiting = import_problems.waiting(cart)
             for number, remote in enumerate(batch, start=summary.downloaded - len(batch) + 1):
-                _import_one(cart, remote, connector, summary, actor)
+                if waiting.get(remote.channel_order_id) == import_problems.fingerprint(remote.raw):
+                    summary.still_set_aside += 1
+                elif isinstance(remote, MalformedOrder):
+                    _set_aside(cart, remote, remote.reason, summary)
+                else:
+                    _import_one(cart, remote, connector, summary, actor, had_problem=remote.channel_order_id in waiting)
                 if progress:
                     progress(number, summary.downloaded)
     finally:
         connector.close()
+    problems = summary.refused + summary.unacknowledged
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    # A failure that ends the import early is recorded by the caller that catches it.
+    cart_actions.record_import(
+        cart, downloaded=summary.downloaded, imported=summary.imported, error=problems[0] + more if problems else ""
+    )
     return summary
 
 
-def _import_one(cart: Cart, remote: RemoteOrder, connector: Connector, summary: ImportSummary, actor: str) -> None:
+def _set_aside(cart: Cart, remote: RemoteOrder | MalformedOrder, reason: str, summary: ImportSummary) -> None:
+    # Left unacknowledged, so the cart offers it again; tried again once it changes there or on request.
+    cart_actions.set_aside_order(
+        cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw)
+    )
+    summary.refused.append(f"order {remote.channel_order_id} set aside: {reason}")
+
+
+def _import_one(
+    cart: Cart, remote: RemoteOrder, connector: Connector, summary: ImportSummary, actor: str, *, had_problem: bool
+) -> None:
     try:
         _, created = import_cart_order(cart, remote, actor=actor)
     except InputError as error:
-        # Left unacknowledged, so it is offered again once fixed at the cart.
-        summary.refused.append(f"order {remote.channel_order_id}: {error}")
+        _set_aside(cart, remote, str(error), summary)
         return
+    if had_problem:
+        cart_actions.resolve_import_problem(cart, remote.channel_order_id)
     if created:
         summary.imported += 1
     else:

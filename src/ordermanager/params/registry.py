@@ -129,6 +129,45 @@ PARAMETERS: dict[str, Parameter] = {
             maximum=50,
         ),
         Parameter(
+            "CartCallDeadlineSeconds",
+            "ChannelAdvisor",
+            int,
+            120,
+            "The longest one call to a cart may take, from sending it to the last byte of the answer; "
+            "a call that takes longer is given up (an answer dripped slowly never holds a sender).",
+            minimum=1,
+            maximum=3600,
+        ),
+        Parameter(
+            "CartMaxAnswerMegabytes",
+            "ChannelAdvisor",
+            int,
+            20,
+            "The largest answer read from a cart; a bigger one is cut off unread.",
+            minimum=1,
+            maximum=1024,
+        ),
+        Parameter(
+            "CartMaxPagesPerRun",
+            "ChannelAdvisor",
+            int,
+            1000,
+            "The most pages one order import or one Test Settings reads; a cart that keeps offering "
+            "next pages is stopped here.",
+            minimum=1,
+            maximum=1_000_000,
+        ),
+        Parameter(
+            "CartMaxRetryAfterSeconds",
+            "ChannelAdvisor",
+            int,
+            900,
+            "The longest Retry-After honoured from a cart (it pauses every sender of the account); a "
+            "longer, negative or unreadable one is ignored.",
+            minimum=1,
+            maximum=86_400,
+        ),
+        Parameter(
             "OrderImportMinutes",
             "ChannelAdvisor",
             int,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
@@ -41,12 +42,15 @@ class Command(BaseCommand):
                 try:
                     summary = import_orders(chosen, actor="import", progress=self._progress)
                 except CartError as error:
+                    cart_actions.record_import(chosen, error=str(error))
                     self.stderr.write(f"{chosen.store_name}: {error}")
                     failed = True
                     continue
+                set_aside = len(summary.refused) + summary.still_set_aside
                 self.stdout.write(
                     f"{chosen.store_name}: {summary.downloaded} downloaded, {summary.imported} imported, "
-                    f"{summary.already_here} already here, {summary.acknowledged} marked exported."
+                    f"{summary.already_here} already here, {summary.acknowledged} marked exported, "
+                    f"{set_aside} set aside as import problems ({summary.still_set_aside} unchanged since last time)."
                 )
                 for line in summary.refused + summary.unacknowledged:
                     self.stderr.write(f"  {line}")
@@ -54,4 +58,7 @@ class Command(BaseCommand):
         except InputError as error:
             raise CommandError(str(error), returncode=2) from None
         if failed:
-            raise CommandError("some orders were not imported or not marked exported; see above", returncode=1)
+            raise CommandError(
+                "some orders were not imported or not marked exported; see above (ordermanager import-problems list)",
+                returncode=1,
+            )

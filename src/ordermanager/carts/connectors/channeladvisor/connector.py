@@ -6,22 +6,32 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from typing import Any
 
+from ordermanager.action_reads import once_per_action
+from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import (
     CartError,
     Connector,
     ErrorKind,
     Guard,
+    MalformedOrder,
+    Outcome,
     QuantityUpdate,
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
     check_readable,
 )
+from ordermanager.carts.connectors.channeladvisor import answers
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
 from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
+from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
+from ordermanager.carts.connectors.channeladvisor.wire import Limits
+from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
 from ordermanager.carts.types import CHANNELADVISOR
-from ordermanager.stack.limits import AccountGate, account_gate
+from ordermanager.errors import CLEAR_PROBLEMS
+from ordermanager.orders.models import Order
+from ordermanager.params import actions as params
 
 EXPAND = "Items,Fulfillments($expand=Items)"
 CARRIER_REFUSED = "carrier and class is invalid"
@@ -36,6 +46,16 @@ def odata_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def cart_limits(cart: Cart) -> Limits:
+    """The bounds on every call to this cart, from its parameters (ChannelAdvisor group, overridable per cart)."""
+    return Limits(
+        deadline_seconds=params.get("CartCallDeadlineSeconds", cart=cart),
+        max_answer_bytes=params.get("CartMaxAnswerMegabytes", cart=cart) * 1024 * 1024,
+        max_pages=params.get("CartMaxPagesPerRun", cart=cart),
+        max_retry_after_seconds=params.get("CartMaxRetryAfterSeconds", cart=cart),
+    )
+
+
 def _any_of(prop: str, values: list[str]) -> str:
     return "(" + " or ".join(f"{prop} eq {odata_quote(v)}" for v in values) + ")"
 
@@ -47,13 +67,18 @@ class ChannelAdvisorConnector(Connector):
         self.cart = cart
         self.account: ChannelAdvisorAccount = cart.channeladvisor
         check_readable(cart, self.account, ("application_id", "shared_secret", "refresh_token"))
+        with once_per_action():  # the cart's parameters in two queries
+            limits, gate = cart_limits(cart), gate or account_gate(cart)
         self.client = ChannelAdvisorClient(
             self.account.api_base_url,
             self.account.application_id,
             self.account.shared_secret,
             self.account.refresh_token,
-            gate=gate or account_gate(cart),
+            limits=limits,
+            gate=gate,
         )
+        # A connector lives for one import run or one Test Settings: their pages count against one budget.
+        self.run_pages = self.client.budget()
         self._product_ids: dict[str, int] = {}
         self._center: int | None = None
 
@@ -64,7 +89,7 @@ class ChannelAdvisorConnector(Connector):
 
     def test_settings(self) -> str:
         self.client.token()
-        profiles = [p["ID"] for page in self.client.pages("/v1/Profiles", {}) for p in page]
+        profiles = [p.ID for p in self.client.records(answers.Profile, "/v1/Profiles", {}, self.run_pages)]
         if self.account.profile_id not in profiles:
             listed = ", ".join(str(p) for p in profiles) or "none"
             raise CartError(
@@ -88,25 +113,38 @@ class ChannelAdvisorConnector(Connector):
             parts.append("DistributionCenterTypeRollup ne 'ExternallyManaged'")
         return " and ".join(parts)
 
-    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder]:
+    def download_orders(self, limit: int, skip: Collection[str] = ()) -> Iterator[RemoteOrder | MalformedOrder]:
         # A batch is read in full before the caller marks any of it exported: `exported=false` paging
         # moves under our feet as orders leave the set. The next batch starts again from the first page.
-        params = {"exported": "false", "$filter": self.order_filter(), "$expand": EXPAND}
+        query = {"exported": "false", "$filter": self.order_filter(), "$expand": EXPAND}
         listed: list[dict] = []
-        for page in self.client.pages("/v1/Orders", params):
-            listed += [raw for raw in page if str(raw["ID"]) not in skip]
+        for page in self.client.pages("/v1/Orders", query, self.run_pages):
+            listed += [raw for raw in page if order_format.order_key(raw) not in skip]
             if len(listed) >= limit:
                 break
         for raw in listed[:limit]:
-            if "Items@odata.nextLink" in raw or "Fulfillments@odata.nextLink" in raw:
+            order = order_format.read_order(raw)
+            if isinstance(order, RemoteOrder) and (
+                "Items@odata.nextLink" in raw or "Fulfillments@odata.nextLink" in raw
+            ):
                 # Lists cap expanded children at 20; the single-order read returns them all.
-                raw = self.client.get_json(f"/v1/Orders({int(raw['ID'])})", {"$expand": EXPAND})
-            yield order_format.to_remote_order(raw)
+                answer = self.client.request("GET", f"/v1/Orders({order.channel_order_id})", params={"$expand": EXPAND})
+                try:
+                    full = answers.decode(answer.body)
+                except answers.BadAnswer as error:
+                    raise self.client.bad_answer(answer, str(error)) from None
+                if not isinstance(full, dict):
+                    raise self.client.bad_answer(answer, f"the order is a JSON {type(full).__name__}, not an object")
+                order = order_format.read_order(full)
+            yield order
 
     def acknowledge_order(self, order: RemoteOrder) -> None:
         self.client.request("POST", f"/v1/Orders({int(order.channel_order_id)})/Export")
 
     # --- shipments --------------------------------------------------------------------------
+
+    def plan_shipments(self, order: Order) -> list[ShipmentRequest]:
+        return plan_shipments(order)
 
     @staticmethod
     def ship_body(request: ShipmentRequest) -> dict[str, Any]:
@@ -133,18 +171,26 @@ class ChannelAdvisorConnector(Connector):
         except CartError as error:
             raise self._explain_ship_error(error, request) from None
 
-    @staticmethod
-    def _explain_ship_error(error: CartError, request: ShipmentRequest) -> CartError:
+    def _explain_ship_error(self, error: CartError, request: ShipmentRequest) -> CartError:
         text = error.message.lower()
         if error.status == 400 and CARRIER_REFUSED in text:
+            error.outcome = Outcome.CARRIER_REFUSED
+            # Remembered, so the operator is not offered the same pair again when mapping the method.
+            note_carrier_classes(self.cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
             error.fix_hint = (
                 f"ChannelAdvisor does not accept carrier {request.carrier!r} with class {request.shipping_class!r} "
                 "on this account: add the pair in ChannelAdvisor (Fulfill > Carriers), or map the shipping method "
                 "to a pair the account has (ordermanager carts map-carrier)"
             )
         elif error.status == 400 and NOTHING_TO_SHIP in text:
-            # Already shipped (by us before a lost answer, or elsewhere): the caller reconciles.
-            error.kind = ErrorKind.AMBIGUOUS
+            # Already shipped (by us before a lost answer, or elsewhere): the caller reconciles, and the hint
+            # holds only if none of the order's fulfillments turns out to be ours.
+            error.kind, error.outcome = ErrorKind.AMBIGUOUS, Outcome.NOTHING_TO_SHIP
+            error.fix_hint = (
+                f"ChannelAdvisor has nothing left to ship on order {request.channel_order_id}, and none of its "
+                f"fulfillments has tracking {request.tracking_number}: it was shipped elsewhere. Correct the "
+                f"tracking in ChannelAdvisor if needed, then clear this record ({CLEAR_PROBLEMS})"
+            )
         elif error.status == 404:
             error.fix_hint = (
                 f"ChannelAdvisor has no order {request.channel_order_id} for this application; "
@@ -153,25 +199,24 @@ class ChannelAdvisorConnector(Connector):
         return error
 
     def read_fulfillments(self, channel_order_id: str) -> list[RemoteFulfillment]:
-        params = {"$filter": f"OrderID eq {int(channel_order_id)}", "$expand": "Items"}
+        query = {"$filter": f"OrderID eq {int(channel_order_id)}", "$expand": "Items"}
         return [
-            order_format.to_remote_fulfillment(raw)
-            for page in self.client.pages("/v1/Fulfillments", params)
-            for raw in page
+            order_format.to_remote_fulfillment(shape)
+            for shape in self.client.records(answers.Fulfillment, "/v1/Fulfillments", query)
         ]
 
     # --- stock ------------------------------------------------------------------------------
 
     def _product_id(self, sku: str) -> int | None:
         if sku not in self._product_ids:
-            params = {
+            query = {
                 "$filter": f"ProfileID eq {self.account.profile_id} and Sku eq {odata_quote(sku)}",
                 "$select": "ID",
             }
-            found = self.client.get_json("/v1/Products", params).get("value", [])
-            if not found:
+            found = next(self.client.records(answers.ProductId, "/v1/Products", query), None)
+            if found is None:
                 return None
-            self._product_ids[sku] = int(found[0]["ID"])
+            self._product_ids[sku] = found.ID
         return self._product_ids[sku]
 
     def _distribution_center(self) -> int:
@@ -181,12 +226,11 @@ class ChannelAdvisorConnector(Connector):
         profile = self.account.profile_id
         centers = [
             dc
-            for page in self.client.pages("/v1/DistributionCenters", {})
-            for dc in page
-            if dc.get("ProfileID", profile) == profile
-            and not dc.get("IsDeleted")
-            and not dc.get("IsExternallyManaged")
-            and dc.get("Type") != "ExternallyManaged"
+            for dc in self.client.records(answers.DistributionCenter, "/v1/DistributionCenters", {})
+            if dc.ProfileID in (None, profile)
+            and not dc.IsDeleted
+            and not dc.IsExternallyManaged
+            and dc.Type != "ExternallyManaged"
         ]
         if not centers:
             raise CartError(
@@ -194,17 +238,16 @@ class ChannelAdvisorConnector(Connector):
                 "the ChannelAdvisor account has no distribution center that the merchant manages",
                 fix_hint="add a warehouse distribution center in ChannelAdvisor",
             )
-        ids = {int(dc["ID"]) for dc in centers}
+        ids = {dc.ID for dc in centers}
         default = next(
             (
-                p.get("DefaultDistributionCenterID")
-                for page in self.client.pages("/v1/Profiles", {})
-                for p in page
-                if p.get("ID") == profile
+                p.DefaultDistributionCenterID
+                for p in self.client.records(answers.Profile, "/v1/Profiles", {})
+                if profile == p.ID
             ),
             None,
         )
-        self._center = int(default) if default is not None and int(default) in ids else min(ids)
+        self._center = default if default is not None and default in ids else min(ids)
         return self._center
 
     def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:

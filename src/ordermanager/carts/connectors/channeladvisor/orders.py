@@ -1,12 +1,13 @@
-"""ChannelAdvisor's order JSON, read into the order manager's terms."""
+"""ChannelAdvisor's order JSON, checked and read into the order manager's terms."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ordermanager.carts.connectors.base import RemoteFulfillment, RemoteItem, RemoteOrder, ShipmentLine
+from ordermanager.carts.connectors.base import MalformedOrder, RemoteFulfillment, RemoteItem, RemoteOrder, ShipmentLine
+from ordermanager.carts.connectors.channeladvisor import answers
+from ordermanager.carts.import_problems import fingerprint
 from ordermanager.orders.models import CheckoutStatus, PaymentStatus, ShippingStatus
 
 # Order fields copied as they are: our name ← ChannelAdvisor's name.
@@ -28,25 +29,13 @@ _TEXT_FIELDS = {
 _MAX_LENGTHS = {"buyer_email": 254, "ship_to_company": 200, "ship_to_address1": 200, "ship_to_address2": 200}
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    """ChannelAdvisor sends up to 7 fractional digits, which Python's parser does not take."""
-    if not value:
-        return None
-    text = value.replace("Z", "+00:00")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = "".join(c for c in tail if c.isdigit())
-        zone = tail[len(digits) :]
-        text = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-    moment = dt.datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _money(value: Decimal | None) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal("0.01"))
 
 
-def _money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return Decimal(0)
+def _text(raw: dict[str, Any], name: str) -> str:
+    value = raw.get(name)
+    return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
 def _choice(value: Any, choices: list[str], default: str) -> str:
@@ -54,42 +43,51 @@ def _choice(value: Any, choices: list[str], default: str) -> str:
 
 
 def _name(raw: dict[str, Any], prefix: str) -> str:
-    return " ".join(str(raw.get(f"{prefix}{part}") or "") for part in ("FirstName", "LastName")).strip()
+    return " ".join(_text(raw, f"{prefix}{part}") for part in ("FirstName", "LastName")).strip()
 
 
-def to_remote_fulfillment(raw: dict[str, Any]) -> RemoteFulfillment:
-    lines = tuple(
-        ShipmentLine(
-            channel_item_id=str(item.get("OrderItemID", "")),
-            sku=str(item.get("Sku") or ""),
-            quantity=int(item.get("Quantity") or 0),
-        )
-        for item in raw.get("Items") or []
-    )
+def order_key(raw: dict[str, Any]) -> str:
+    """The cart's order ID, or a stand-in for an order that came without one."""
+    value = raw.get("ID")
+    if isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip():
+        return str(value).strip()[:64]
+    return f"no-ID:{fingerprint(raw)[:12]}"
+
+
+def to_remote_fulfillment(shape: answers.Fulfillment) -> RemoteFulfillment:
     return RemoteFulfillment(
-        fulfillment_id=str(raw.get("ID", "")),
-        tracking_number=str(raw.get("TrackingNumber") or ""),
-        carrier=str(raw.get("ShippingCarrier") or ""),
-        shipping_class=str(raw.get("ShippingClass") or ""),
-        seller_fulfillment_id=str(raw.get("SellerFulfillmentID") or ""),
-        shipped_at=parse_time(raw.get("ShippedDateUtc")),
-        lines=lines,
+        fulfillment_id=str(shape.ID),
+        tracking_number=shape.TrackingNumber or "",
+        carrier=shape.ShippingCarrier or "",
+        shipping_class=shape.ShippingClass or "",
+        seller_fulfillment_id=shape.SellerFulfillmentID or "",
+        shipped_at=shape.ShippedDateUtc,
+        lines=tuple(ShipmentLine(str(i.OrderItemID), i.Sku or "", i.Quantity) for i in shape.Items or ()),
     )
 
 
-def to_remote_order(raw: dict[str, Any]) -> RemoteOrder:
+def read_order(raw: dict[str, Any]) -> RemoteOrder | MalformedOrder:
+    """One order of a page: read, or set aside with the reason when it is not what the API documents."""
+    try:
+        shape = answers.check(answers.Order, raw)
+    except answers.BadAnswer as error:
+        return MalformedOrder(order_key(raw), str(error), raw)
+    return to_remote_order(shape, raw)
+
+
+def to_remote_order(shape: answers.Order, raw: dict[str, Any]) -> RemoteOrder:
     fields: dict[str, Any] = {
-        name: str(raw.get(source) or "")[: _MAX_LENGTHS.get(name, 64)] for name, source in _TEXT_FIELDS.items()
+        name: _text(raw, source)[: _MAX_LENGTHS.get(name, 64)] for name, source in _TEXT_FIELDS.items()
     }
     fields.update(
-        channel_order_id=str(raw["ID"]),
-        profile_id=raw.get("ProfileID"),
-        ordered_at=parse_time(raw.get("CreatedDateUtc")),
-        buyer_name=_name(raw, "Billing")[:200] or str(raw.get("BuyerUserId") or "")[:200],
+        channel_order_id=str(shape.ID),
+        profile_id=shape.ProfileID,
+        ordered_at=shape.CreatedDateUtc,
+        buyer_name=_name(raw, "Billing")[:200] or _text(raw, "BuyerUserId")[:200],
         ship_to_name=_name(raw, "Shipping")[:200],
         checkout_status=_choice(raw.get("CheckoutStatus"), CheckoutStatus.values, CheckoutStatus.COMPLETED),
         payment_status=_choice(raw.get("PaymentStatus"), PaymentStatus.values, PaymentStatus.NOT_YET_SUBMITTED),
-        total=_money(raw.get("TotalPrice")),
+        total=_money(shape.TotalPrice),
     )
     if fields["payment_status"] in (PaymentStatus.CLEARED, PaymentStatus.DEPOSITED):
         fields["amount_paid"] = fields["total"]
@@ -97,21 +95,21 @@ def to_remote_order(raw: dict[str, Any]) -> RemoteOrder:
         fields["shipping_status"] = ShippingStatus.THIRD_PARTY_MANAGED
     items = [
         RemoteItem(
-            channel_item_id=str(item["ID"]),
-            sku=str(item.get("Sku") or item.get("SKU") or ""),
-            title=str(item.get("Title") or "")[:300],
-            quantity=int(item.get("Quantity") or 0),
-            unit_price=_money(item.get("UnitPrice")),
+            channel_item_id=str(item.ID),
+            sku=item.Sku or item.SKU or "",
+            title=(item.Title or "")[:300],
+            quantity=item.Quantity,
+            unit_price=_money(item.UnitPrice),
         )
-        for item in raw.get("Items") or []
+        for item in shape.Items or ()
     ]
     fulfillments = [
         to_remote_fulfillment(f)
-        for f in raw.get("Fulfillments") or []
-        if f.get("TrackingNumber") and f.get("DeliveryStatus") not in (None, "NoChange", "Canceled")
+        for f in shape.Fulfillments or ()
+        if f.TrackingNumber and f.DeliveryStatus not in (None, "NoChange", "Canceled")
     ]
     # Pairs the account is known to use: the buyer's requested service and what already shipped.
     pairs = {(f.carrier, f.shipping_class) for f in fulfillments if f.carrier and f.shipping_class}
-    if raw.get("RequestedShippingCarrier") and raw.get("RequestedShippingClass"):
-        pairs.add((str(raw["RequestedShippingCarrier"]), str(raw["RequestedShippingClass"])))
-    return RemoteOrder(str(raw["ID"]), fields, items, fulfillments, pairs)
+    if fields["requested_shipping_carrier"] and fields["requested_shipping_class"]:
+        pairs.add((fields["requested_shipping_carrier"], fields["requested_shipping_class"]))
+    return RemoteOrder(str(shape.ID), fields, items, fulfillments, pairs, raw)

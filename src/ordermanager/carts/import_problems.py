@@ -1,0 +1,46 @@
+"""Import problems: orders a cart offered that could not be imported, set aside so the others go on.
+
+What is read about them; they change only through carts.actions (set_aside, resolve_import_problem,
+retry_import_problems). An order is set aside with the reason and the order as the cart sent it (secrets
+removed). It is tried again when it changes at the cart or when the operator asks, and its problem is
+deleted once it imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db.models import Count
+
+from ordermanager.carts.models import Cart, ImportProblem
+
+# Keys that may carry credentials; an order has none of ours, but a hostile or mixed-up answer might.
+_SECRET_WORDS = ("token", "secret", "password", "authorization", "apikey", "api_key")
+
+
+def scrub(value: Any) -> Any:
+    """`value` without any key that looks like a credential, at any depth."""
+    if isinstance(value, dict):
+        return {str(k): scrub(v) for k, v in value.items() if not any(w in str(k).lower() for w in _SECRET_WORDS)}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def fingerprint(raw: dict[str, Any]) -> str:
+    """Changes whenever the order changes at the cart."""
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def waiting(cart: Cart) -> dict[str, str]:
+    """The cart's problems by order ID, with the fingerprint under which they are not worth trying again
+    (empty when the operator asked for a retry)."""
+    rows = ImportProblem.objects.filter(cart=cart).values_list("channel_order_id", "fingerprint", "retry_requested")
+    return {key: "" if retry else print_ for key, print_, retry in rows}
+
+
+def counts_by_cart() -> dict[str, int]:
+    rows = ImportProblem.objects.values("cart__store_name").annotate(n=Count("id")).order_by("cart__store_name")
+    return {row["cart__store_name"]: row["n"] for row in rows}

@@ -1,0 +1,83 @@
+"""`ordermanager import-problems`: orders a cart offered that could not be imported, and retrying them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from ordermanager.carts import actions as cart_actions
+from ordermanager.carts.connectors.base import CartError
+from ordermanager.carts.models import Cart, ImportProblem
+from ordermanager.errors import InputError
+from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.orders.importing import import_orders
+
+
+class Command(ProductCommand):
+    help = "Import problems: orders set aside because they could not be imported; list, show and retry them."
+
+    def add_subcommands(self) -> None:
+        self.sub("list", "List the orders set aside, per cart, with the reason.")
+        self.sub("show", "Show one problem with the order as the cart sent it.").add_argument("id")
+        retry = self.sub("retry", "Try problems again now (import their carts), even if the orders did not change.")
+        retry.add_argument("id", nargs="*")
+        retry.add_argument("--all", action="store_true", help="every import problem")
+
+    def do_list(self, **_: Any) -> None:
+        problems = ImportProblem.objects.select_related("cart").order_by("cart__store_name", "id")
+        if not problems:
+            self.stdout.write("No import problems.")
+            return
+        for p in problems:
+            self.stdout.write(
+                f"{p.pk:>6} {p.cart.store_name:<20} order {p.channel_order_id:<14} tries {p.attempts:<3} "
+                f"{p.reason[:160]}"
+            )
+        self.stdout.write(
+            "Fix the order at the cart (it is tried again when it changes) or: ordermanager import-problems retry ID"
+        )
+
+    def do_show(self, id: str, **_: Any) -> None:
+        problem = ImportProblem.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
+        if problem is None:
+            raise InputError("id", f"there is no import problem {id}")
+        for name, value in (
+            ("Problem", problem.pk),
+            ("Cart", problem.cart.store_name),
+            ("Cart order", problem.channel_order_id),
+            ("Why", problem.reason),
+            ("First seen", problem.first_seen_at),
+            ("Last tried", problem.last_seen_at),
+            ("Tries", problem.attempts),
+            ("Retry asked", "yes" if problem.retry_requested else "no"),
+        ):
+            self.stdout.write(f"{name + ':':<12} {value}")
+        self.stdout.write("The order as the cart sent it:")
+        self.stdout.write(json.dumps(problem.raw, indent=2, sort_keys=True, default=str)[:20000])
+
+    def do_retry(self, id: list[str], all: bool, **_: Any) -> None:
+        if not id and not all:
+            raise InputError("id", "name the problems to retry, or give --all")
+        chosen = cart_actions.retry_import_problems([parse_int("id", v) for v in id] if id else None)
+        self.stdout.write(f"{len(chosen)} import problem(s) will be tried again.")
+        failed, still = False, 0
+        for cart in Cart.objects.filter(pk__in={p.cart_id for p in chosen}, active=True):
+            try:
+                summary = import_orders(cart, actor=self.actor)
+            except CartError as error:
+                self.stderr.write(f"{cart.store_name}: {error}")
+                failed = True
+                continue
+            left = cart.import_problems.count()
+            self.stdout.write(f"{cart.store_name}: {summary.imported} imported; {left} import problem(s) left.")
+            for line in summary.refused:
+                self.stderr.write(f"  {line}")
+            still += len(summary.refused)
+        if failed:
+            raise InputError(
+                "cart", "the import could not reach the cart; the problems stay marked for the next import"
+            )
+        if still:
+            raise CommandError(f"{still} order(s) still cannot be imported; see above", returncode=1)
