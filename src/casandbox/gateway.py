@@ -1,7 +1,7 @@
 """The front door of the emulated API: route, authenticate, throttle, inject faults, run, record, commit.
 
 Handlers are synchronous and run between two awaits, so one request's state change never interleaves
-with another's; latency and slow faults are `asyncio.sleep`, so hundreds of requests can wait at once.
+with another's; latency and slow faults wait without blocking, so hundreds of requests can wait at once.
 """
 
 from __future__ import annotations
