@@ -1,12 +1,13 @@
 """The front door of the emulated API: route, authenticate, throttle, inject faults, run, record, commit.
 
 Handlers are synchronous and run between two awaits, so one request's state change never interleaves
-with another's; latency and slow faults are `asyncio.sleep`, so hundreds of requests can wait at once.
+with another's; latency and slow faults wait without blocking, so hundreds of requests can wait at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -41,11 +42,19 @@ class Gateway:
         self.limiter = Limiter(state.config.limits)
         self._batches = 0
         self._flush: asyncio.Future[None] | None = None
+        self._latency_ms = state.config.latency_ms
+        self._latency_changed = asyncio.Event()
 
     def reconfigured(self) -> None:
         """The limits may have changed: windows start afresh with the new numbers."""
         self.limiter.limits = self.state.config.limits
         self.limiter.reset_windows()
+        if self.state.config.latency_ms != self._latency_ms:
+            # Requests waiting out the old latency go on at once: a test can hold requests with a long
+            # latency, look at them (stats), then let them go, instead of racing a short one.
+            self._latency_ms = self.state.config.latency_ms
+            self._latency_changed.set()
+            self._latency_changed = asyncio.Event()
 
     async def handle(self, req: ApiRequest, read_body: BodyReader | None = None) -> tuple[ApiResponse, bool]:
         """Serve one HTTP request; the flag says to drop the connection instead of answering.
@@ -136,7 +145,8 @@ class Gateway:
 
     async def _latency(self) -> None:
         if self.state.config.latency_ms:
-            await asyncio.sleep(self.state.config.latency_ms / 1000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._latency_changed.wait(), self.state.config.latency_ms / 1000)
 
     def _run(self, ctx: Ctx, hit: Hit) -> ApiResponse:
         """Faults, limits, then the handler: the part an HTTP request and a batch part share."""

@@ -53,7 +53,8 @@ class State:
         rows = self.storage.load()
         meta = rows.get("meta", {})
         self.config = Config.from_dict(meta.get("config", {}))
-        self.clock = Clock(meta.get("clock", {}).get("offset", 0.0))
+        clock = meta.get("clock", {})
+        self.clock = Clock(clock.get("offset", 0.0), clock.get("frozen_at"))
         self.applications = dict(rows.get("application", {}))
         self.profiles = {int(k): v for k, v in rows.get("profile", {}).items()}
         self.refresh_tokens = dict(rows.get("refresh_token", {}))
@@ -82,7 +83,7 @@ class State:
 
     def save_meta(self) -> None:
         self.storage.put("meta", "config", self.config.to_dict())
-        self.storage.put("meta", "clock", {"offset": self.clock.offset})
+        self.storage.put("meta", "clock", {"offset": self.clock.offset, "frozen_at": self.clock.frozen_at})
 
     # ---- ids
 

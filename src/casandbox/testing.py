@@ -278,6 +278,10 @@ class SandboxControl:
     def advance_clock(self, seconds: float) -> str:
         return self._call("POST", "/clock", json={"advance": seconds})["now"]
 
+    def freeze_clock(self, frozen: bool = True) -> str:
+        """Stop the sandbox's clock (token expiry, rate windows) until it is moved or thawed again."""
+        return self._call("POST", "/clock", json={"freeze": frozen})["now"]
+
     def set_clock(self, when: datetime | str) -> str:
         value = when.isoformat() if isinstance(when, datetime) else when
         return self._call("POST", "/clock", json={"set": value})["now"]

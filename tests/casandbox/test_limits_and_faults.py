@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from casandbox.testing import SandboxControl, SandboxProcess
+from casandbox.timefmt import parse_iso
 
 pytestmark = pytest.mark.sandbox
 SHIP = {"Value": {"TrackingNumber": "1Z", "ShippingCarrier": "UPS", "ShippingClass": "Ground"}}
 
 
 def test_per_profile_sliding_window_with_retry_after(api: httpx.Client, control: SandboxControl) -> None:
+    # given a window of 20 per second, on a clock that moves only when the test moves it
+    control.freeze_clock()
     control.set_limits(profile_requests=20, profile_window_s=1, retry_after=True)
     params = {"$filter": "ProfileID eq 12345678", "$select": "ID"}
 
@@ -25,12 +29,25 @@ def test_per_profile_sliding_window_with_retry_after(api: httpx.Client, control:
     refused = api.get("/Orders", params=params)
     assert refused.json()["error"]["message"]
     assert refused.headers["Retry-After"] == "1"
-    control.advance_clock(1.01)
+    control.advance_clock(0.99)
+    assert api.get("/Orders", params=params).status_code == 429  # the window is not over yet
+    control.advance_clock(0.02)
     assert api.get("/Orders", params=params).status_code == 200
-    assert control.stats()["throttled"] == 3
+    assert control.stats()["throttled"] == 4
+
+
+def test_a_frozen_clock_moves_only_when_moved(sandbox: SandboxProcess, control: SandboxControl) -> None:
+    frozen = parse_iso(control.freeze_clock())
+
+    assert parse_iso(control.now()) == frozen
+    moved = parse_iso(control.advance_clock(60))
+    assert moved - frozen == timedelta(seconds=60)
+    control.freeze_clock(False)  # it runs on from where it stood
+    assert parse_iso(control.now()) >= moved
 
 
 def test_retry_after_is_off_by_default(api: httpx.Client, control: SandboxControl) -> None:
+    control.freeze_clock()
     control.set_limits(profile_requests=1)
     api.get("/Profiles")
 
@@ -41,14 +58,22 @@ def test_retry_after_is_off_by_default(api: httpx.Client, control: SandboxContro
 
 
 def test_five_concurrent_requests_per_integration(sandbox: SandboxProcess, control: SandboxControl, new_token) -> None:
-    control.set_latency(300)
+    # given a latency long enough to hold every request until the test lets them go
     token = new_token()
+    control.set_latency(120_000)
 
     async def burst() -> list[int]:
-        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
-            calls = [client.get(f"{sandbox.api_url}/Profiles") for _ in range(7)]
-            return sorted(r.status_code for r in await asyncio.gather(*calls))
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            calls = asyncio.gather(*(client.get(f"{sandbox.api_url}/Profiles") for _ in range(7)))
+            # when all seven are in the sandbox at once (the two refused wait out the latency too)
+            deadline = time.monotonic() + 30
+            while (await asyncio.to_thread(control.stats))["in_flight"] < 7:
+                assert time.monotonic() < deadline, "the seven requests did not reach the sandbox"
+                await asyncio.sleep(0.02)
+            await asyncio.to_thread(control.set_latency, 0)  # releases them
+            return sorted(r.status_code for r in await calls)
 
+    # then five held a slot and two were refused
     assert asyncio.run(burst()) == [200] * 5 + [429] * 2
     assert control.stats()["max_concurrency"]["demo-application"] == 5
 

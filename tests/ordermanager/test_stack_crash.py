@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from subprocess import STDOUT, Popen
 from typing import IO
 
 import pytest
@@ -46,7 +46,7 @@ def tail(handle: IO[str]) -> str:
     return handle.read()[-3000:]
 
 
-def controller(log: IO[str], *extra: str) -> subprocess.Popen:
+def controller(log: IO[str], *extra: str) -> Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -54,33 +54,48 @@ def controller(log: IO[str], *extra: str) -> subprocess.Popen:
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
     }
     command = [sys.executable, "-m", "ordermanager", "stack", "run", "--no-import", "--retry-base", "0.05", *extra]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return Popen(command, env=env, stdout=log, stderr=STDOUT)
+
+
+def wait_for(
+    condition: Callable[[], object],
+    what: str,
+    timeout: float,
+    process: Popen | None = None,
+    detail: Callable[[], object] = lambda: "",
+) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds (saying `detail()`), or if `process`
+    stops meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process is None or process.poll() is None, f"the controller stopped before {what}"
+        assert time.monotonic() < deadline, f"not in {timeout} s: {what} {detail()}"
+        time.sleep(0.02)
+
+
+def undelivered() -> bool:
+    return StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists()
 
 
 def wait_until_delivered(timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
-        assert time.monotonic() < deadline, list(StackRecord.objects.values("id", "state", "attempts", "last_error"))
-        time.sleep(0.1)
+    def records() -> list[dict]:
+        return list(StackRecord.objects.values("id", "state", "attempts", "last_error"))
+
+    wait_for(lambda: not undelivered(), "every record delivered", timeout, detail=records)
 
 
-def wait_until_alive(process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_alive(process: Popen, timeout: float = 60) -> None:
     """Until the controller's heartbeat is in the database, i.e. it has set up its signal handlers."""
-    deadline = time.monotonic() + timeout
-    while not any(f":{process.pid}:" in lease.holder for lease in leases.alive("controller:")):
-        assert process.poll() is None, "the controller stopped before it started"
-        assert time.monotonic() < deadline, "the controller did not start in time"
-        time.sleep(0.05)
+
+    def alive() -> bool:
+        return any(f":{process.pid}:" in lease.holder for lease in leases.alive("controller:"))
+
+    wait_for(alive, "its heartbeat was in the database", timeout, process)
 
 
-def wait_until_sending(process: subprocess.Popen, timeout: float = 60) -> None:
-    """Until the controller holds a record in flight (or nothing is left to send)."""
-    deadline = time.monotonic() + timeout
-    mine = StackRecord.objects.filter(state=State.IN_FLIGHT, claimed_by__contains=f":{process.pid}:")
-    while not mine.exists() and StackRecord.objects.filter(state__in=OPEN_STATES).exists():
-        assert process.poll() is None, "the controller stopped before it sent anything"
-        assert time.monotonic() < deadline, "the controller did not start sending in time"
-        time.sleep(0.02)
+def sending(process: Popen) -> bool:
+    """The controller holds a claim on a record it is sending."""
+    return StackRecord.objects.filter(state=State.IN_FLIGHT, claimed_by__contains=f":{process.pid}:").exists()
 
 
 def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, log):  # noqa: F811
@@ -89,23 +104,27 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
     ca.set_latency(300)  # each call lasts long enough for a kill to land while it is on the wire
     rng = random.Random(9)
 
-    # when controllers are killed with SIGKILL at random moments, one after another
+    # when controllers are killed with SIGKILL, one after another, each after a random number of Ship calls
+    # and while it is sending (observed, not guessed from the time, so a slow machine changes nothing)
     for _ in range(5):
+        target = len(ca.calls(route="ship")) + rng.randint(1, 4)
         process = controller(log)
-        # kill it while it sends: once it holds records in flight, at a random moment within a few calls
-        wait_until_sending(process)
-        time.sleep(rng.uniform(0.0, 0.6))
+
+        def mid_flight(process: Popen = process, target: int = target) -> bool:
+            return not undelivered() or (len(ca.calls(route="ship")) >= target and sending(process))
+
+        wait_for(mid_flight, f"{target} Ship calls, with a record in flight", timeout=60, process=process)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        if not StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
+        if not undelivered():
             break
     survivor = controller(log)
     try:
         wait_until_alive(survivor)
-        wait_until_delivered(timeout=90)
+        wait_until_delivered(timeout=180)
     finally:
         survivor.terminate()
-        survivor.wait(15)
+        survivor.wait(30)
 
     # then every shipment reached the sandbox exactly once
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
@@ -128,17 +147,26 @@ def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca,
     ]
     ca.set_latency(40)
 
-    first = controller(log, "--lease-seconds", "2")
-    other = controller(log, "--lease-seconds", "2")
-    time.sleep(2.0)
-    first.send_signal(signal.SIGKILL)  # the other takes over its accounts when the lease runs out
-    first.wait()
+    pair = [controller(log, "--lease-seconds", "2") for _ in range(2)]
+    # when one of them is killed while it is sending (the other takes its accounts over)
+    seen: list[Popen] = []
+
+    def one_is_sending() -> bool:
+        seen[:] = [p for p in pair if sending(p)][:1]
+        return bool(seen)
+
+    wait_for(one_is_sending, "a controller is sending", timeout=60)
+    [killed] = seen
+    [other] = [p for p in pair if p is not killed]
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
     try:
-        wait_until_delivered(timeout=90)
+        wait_until_delivered(timeout=180)
     finally:
         other.terminate()
-        other.wait(15)
+        other.wait(30)
 
+    # then every shipment reached the sandbox exactly once
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
     ships = [c for c in ca.calls(route="ship") if c["status"] == 204]
     assert len(ships) == len(orders)

@@ -73,8 +73,15 @@ def test_use_status_updates_off_does_nothing(ca_cart, db):
     order.refresh_from_db()
     assert order.status_label == ""
     assert set(order.items.values_list("status_label", flat=True)) == {""}
-    assert "event" not in kinds(order)
+    assert TimelineEvent.STATUS_EVENT_FIRED not in kinds(order)
     assert not StackRecord.objects.exists()
+    # and the timeline says, for each event, that it did not fire and the cart was not told
+    off = [d for d in withheld(order) if d["reason"] == "status_updates_off"]
+    assert {"OrderApprove", "OrderAddTrackingNumber"} <= {d["event"] for d in off}
+    assert len(off) == len(withheld(order))
+    entry = order.timeline.get(data__event="OrderAddTrackingNumber")
+    assert f"cart {ca_cart.store_name} was not notified" in entry.message
+    assert "no cart to notify" in new_order(None).timeline.get(kind=TimelineEvent.STATUS_UPDATE_WITHHELD).message
 
 
 @pytest.mark.usefixtures("status_updates")

@@ -129,14 +129,22 @@ def build(gateway: Gateway) -> Starlette:
 
     def clock(request: Request, body: dict[str, Any]) -> Any:
         if request.method == "POST":
+            if not {"advance", "set", "freeze"} & set(body):
+                raise ControlError("give 'advance' (seconds), 'set' (an ISO-8601 time) or 'freeze' (true or false)")
+            if "freeze" in body:
+                if not isinstance(body["freeze"], bool):
+                    raise ControlError("'freeze' must be true or false")
+                if body["freeze"]:
+                    state.clock.freeze()
+                else:
+                    state.clock.thaw()
             if "advance" in body:
                 state.clock.advance(float(body["advance"]))
             elif "set" in body:
                 state.clock.set(timefmt.parse_iso(body["set"]))
-            else:
-                raise ControlError("give 'advance' (seconds) or 'set' (an ISO-8601 time)")
             state.save_meta()
-        return {"now": timefmt.format_utc(state.clock.now()), "offset": state.clock.offset}
+        clock = state.clock
+        return {"now": timefmt.format_utc(clock.now()), "offset": clock.offset, "frozen": clock.frozen}
 
     def revoke(request: Request, body: dict[str, Any]) -> Any:
         record = state.refresh_tokens.get(body.get("refresh_token", ""))

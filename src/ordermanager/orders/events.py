@@ -264,6 +264,13 @@ def status_update_withheld(
     return _write(order, E.STATUS_UPDATE_WITHHELD, text, actor, event=event_id, reason=reason, **fields)
 
 
+def status_events_off(order: Order, event_id: str, actor: str) -> TimelineEntry:
+    """UseStatusUpdates is off for the order's cart: the event did not fire, so the cart heard nothing."""
+    told = f"cart {order.cart.store_name} was not notified" if order.cart else "no cart to notify"
+    text = f"Status event {event_id} not fired: UseStatusUpdates is off, so no label changed and {told}"
+    return _write(order, E.STATUS_UPDATE_WITHHELD, text, actor, event=event_id, reason="status_updates_off")
+
+
 def package_news_queued(order: Order, event_id: str, cart: Cart, package: Shipment, actor: str) -> TimelineEntry:
     """No label changed, yet the cart is told: it has not got this package."""
     text = f"No label changed, but package {package.pk} is new to {cart.store_name}"

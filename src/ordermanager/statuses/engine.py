@@ -29,10 +29,11 @@ def fire(
     """Fire one event on an order (and its items). Returns True if a status update was queued.
 
     `items` are the items the event concerns; by default all of the order's items. `package` is a
-    package with a newly processed tracking number that its cart has not got yet. Nothing happens at
-    all while UseStatusUpdates is False for the order's cart.
+    package with a newly processed tracking number that its cart has not got yet. While UseStatusUpdates
+    is False for the order's cart, no event fires: the timeline only says so.
     """
     if not params.get("UseStatusUpdates", cart=order.cart):
+        events.status_events_off(order, event_id, actor)
         return False
     event = EVENTS[event_id]
     rule = remembered("event_rules", _read_rules).get(event.id)
