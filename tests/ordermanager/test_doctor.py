@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ordermanager.carts import actions as carts
-from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts.carriers import map_carrier, unmap_carrier
 from ordermanager.carts.connectors.base import ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.orders import actions
@@ -141,6 +141,7 @@ def test_channeladvisors_tracking_rule(db: None) -> None:
     set_event_rule(TRACKING_EVENT, notify_cart=False)
     set_event_rule("OrderShip", notify_cart=True)
     cart = carts.add_cart("CA", "channeladvisor", account_id="11111111-2222-3333-4444-555555555555", profile_id=1)
+    map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
     order = new_order(cart)
     ship(order)
     link, fix = broken(order)
@@ -167,8 +168,11 @@ def test_a_problem_record(shipped: Order, ca_cart: Cart) -> None:
 
 
 def test_an_unmapped_carrier(status_updates: None, ca_cart: Cart) -> None:
+    # a mapping removed after the package was entered (entering it unmapped is refused at once)
+    map_carrier(ca_cart, "DHL", "Ground", "DHL", "Ground")
     order = new_order(ca_cart)
     ship(order, carrier="DHL")
+    unmap_carrier(ca_cart, "DHL", "Ground")
     link, fix = broken(order)
     assert "DHL Ground has no ChannelAdvisor carrier and class mapped for Channel Store" in link
     assert "ordermanager carts map-carrier 'Channel Store' 'DHL' 'Ground' CARRIER CLASS" in fix

@@ -42,8 +42,9 @@ class TrackingFileCommands:
         imp.add_argument("--all-or-nothing", action="store_true", help="write nothing when any row is refused")
         imp.add_argument("--no-process", action="store_true", help="do not run Process Tracking Numbers after")
         imp.add_argument("--report", help="where to save the report CSV (default: var/reports/)")
-        save = self.sub("save-mapping", "Save a column mapping for your own tracking files.")
-        save.add_argument("name")
+        save = self.sub(
+            "save-mapping", "Save a column mapping for your own tracking files.", ("name", "the mapping's name")
+        )
         save.add_argument("--column", action="append", default=[], help=f"FIELD=HEADER; fields: {', '.join(FIELDS)}")
         save.add_argument("--carrier", default="", help="the carrier, when the file has no carrier column")
         save.add_argument("--date-format", default="", help="strftime format of the ship date, e.g. %%d.%%m.%%Y")

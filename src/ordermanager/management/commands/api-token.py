@@ -13,13 +13,17 @@ class Command(ProductCommand):
     help = "Personal API tokens: create one (shown once), list them, revoke one."
 
     def add_subcommands(self) -> None:
-        create = self.sub("create", "Create a token for a user; it is printed once and stored only as a digest.")
-        create.add_argument("username")
-        create.add_argument("--scope", default="read", choices=ApiToken.Scope.values)
+        create = self.sub(
+            "create",
+            "Create a token for a user; it is printed once and stored only as a digest.",
+            ("username", "the user the token acts as"),
+        )
+        create.add_argument(
+            "--scope", default="read", choices=ApiToken.Scope.values, help="read: look only; write: add tracking, retry"
+        )
         create.add_argument("--name", default="", help="what the token is for, e.g. ShipStation")
-        self.sub("list", "List tokens (never the tokens themselves).")
-        revoke = self.sub("revoke", "Revoke a token, by the prefix `list` shows.")
-        revoke.add_argument("prefix")
+        self.sub("list", "List tokens (never the tokens themselves).", json=True)
+        self.sub("revoke", "Revoke a token, by the prefix `list` shows.", ("prefix", "the token's prefix, as listed"))
 
     def do_create(self, username: str, scope: str, name: str, **_: Any) -> None:
         record, token = tokens.create_token(username, scope=scope, name=name)
@@ -27,11 +31,27 @@ class Command(ProductCommand):
         self.stdout.write(token)
         self.stdout.write("Copy it now: it is not stored and cannot be shown again.")
 
-    def do_list(self, **_: Any) -> None:
-        for t in ApiToken.objects.select_related("user"):
-            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-            used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
-            self.stdout.write(f"{t.prefix}  {t.user.username:<16} {t.scope:<5}  {state:<24} {used:<28} {t.name}")
+    def do_list(self, json: bool, **_: Any) -> None:
+        rows = [
+            {
+                "prefix": t.prefix,
+                "user": t.user.username,
+                "scope": t.scope,
+                "revoked": t.revoked_at,
+                "last_used": t.last_used_at,
+                "name": t.name,
+            }
+            for t in ApiToken.objects.select_related("user")
+        ]
+        columns = [
+            ("prefix", "Prefix"),
+            ("user", "User"),
+            ("scope", "Scope"),
+            ("revoked", "Revoked"),
+            ("last_used", "Last used"),
+            ("name", "Name"),
+        ]
+        self.screen.rows(columns, rows, as_json=json, empty="No API tokens yet.")
 
     def do_revoke(self, prefix: str, **_: Any) -> None:
         record = tokens.revoke_token(prefix)
