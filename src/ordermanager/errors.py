@@ -14,3 +14,8 @@ class InputError(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+# The operator's commands for problem records, named in fix hints written far from the stack (by the connectors).
+RETRY_PROBLEMS = "ordermanager stack retry --problems"
+CLEAR_PROBLEMS = "ordermanager stack clear --failed"

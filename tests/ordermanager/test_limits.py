@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ordermanager.stack.limits import BACKOFF_FACTOR, HEADROOM, RECOVERY_SECONDS, TokenBucket
+from ordermanager.carts.connectors.pacing import BACKOFF_FACTOR, HEADROOM, RECOVERY_SECONDS, TokenBucket
 
 
 class Clock:

@@ -256,3 +256,18 @@ def retry_import_problems(ids: list[int] | None = None) -> list[ImportProblem]:
         retry_requested=True, last_seen_at=timezone.now()
     )
     return chosen
+
+
+def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
+    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
+
+    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
+    """
+    line = " ".join(error.split())
+    Cart.objects.filter(pk=cart.pk).update(
+        last_import_finished_at=timezone.now(),
+        last_import_ok=not line,
+        last_import_downloaded=downloaded,
+        last_import_imported=imported,
+        last_import_error=line[:500],
+    )

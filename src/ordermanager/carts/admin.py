@@ -67,7 +67,7 @@ class CartAdmin(ActionAdmin):
         "active",
         "synchronize_inventory",
         "send_status_to_web",
-        "last_import_at",
+        "last_import",
     ]
     list_filter = ["cart_type", "active"]
     search_fields = ["store_name"]

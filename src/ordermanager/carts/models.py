@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from ordermanager.carts.types import CART_TYPES, CartType
-from ordermanager.crypto import EncryptedTextField
+from ordermanager.crypto import EncryptedTextField, mask
 
 
 class Cart(models.Model):
@@ -25,7 +27,13 @@ class Cart(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every edit, so a running stack controller notices new settings and reconnects.
     updated_at = models.DateTimeField(auto_now=True)
-    last_import_at = models.DateTimeField(null=True, blank=True)
+    last_import_at = models.DateTimeField(null=True, blank=True)  # when the last import started (its schedule)
+    # The last import's result, for the operator: written by carts' record_import, never by save().
+    last_import_finished_at = models.DateTimeField(null=True, blank=True)
+    last_import_ok = models.BooleanField(null=True)  # None until an import has finished
+    last_import_downloaded = models.PositiveIntegerField(default=0)
+    last_import_imported = models.PositiveIntegerField(default=0)
+    last_import_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["store_name"]
@@ -46,9 +54,43 @@ class Cart(models.Model):
     def needs_tracking_for_status_updates(self) -> bool:
         return self.type.needs_tracking_for_status_updates
 
+    @property
+    def type_settings(self) -> TypeSettings | None:
+        """The fields of the cart's type (its ChannelAdvisor account, its Generic script), if it has any."""
+        return getattr(self, self.type.settings) if self.type.settings else None
 
-class ChannelAdvisorAccount(models.Model):
+    @property
+    def last_import(self) -> str:
+        """One line: when the last import finished, whether it worked, what it did or why it failed."""
+        if self.last_import_ok is None or self.last_import_finished_at is None:
+            return "never finished"
+        when = self.last_import_finished_at.strftime("%Y-%m-%d %H:%M:%S %Z")
+        counts = f"{self.last_import_downloaded} downloaded, {self.last_import_imported} imported"
+        if self.last_import_ok:
+            return f"ok at {when}: {counts}"
+        return f"FAILED at {when}: {counts}; {self.last_import_error}"
+
+
+class TypeSettings(models.Model):
+    """The fields of one cart type, kept beside its cart (`Cart.type_settings`)."""
+
+    type_label: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.type_label} settings of {self.cart}"  # each subclass has its cart
+
+    def summary(self) -> str:
+        """The settings as `carts show` prints them, secrets masked."""
+        raise NotImplementedError
+
+
+class ChannelAdvisorAccount(TypeSettings):
     """The ChannelAdvisor fields of a cart definition."""
+
+    type_label = "ChannelAdvisor"
 
     cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="channeladvisor")
     member_name = models.CharField(
@@ -67,8 +109,23 @@ class ChannelAdvisorAccount(models.Model):
     download_shipping_statuses = models.JSONField(default=list)
     download_externally_managed = models.BooleanField(default=False)
 
-    def __str__(self) -> str:
-        return f"ChannelAdvisor settings of {self.cart}"
+    def summary(self) -> str:
+        return (
+            f"Member Name: {self.member_name or '-'}\nAPI AccountID: {self.account_id}\n"
+            f"Account Profile ID: {self.profile_id}\nAPI base address: {self.api_base_url}\n"
+            f"Application ID: {mask(self.application_id)}\nShared Secret: {mask(self.shared_secret)}\n"
+            f"Refresh Token: {mask(self.refresh_token)}\n"
+            f"Download: checkout {', '.join(self.download_checkout_statuses)}; payment "
+            f"{', '.join(self.download_payment_statuses)}; shipping {', '.join(self.download_shipping_statuses)}; "
+            f"externally managed {'yes' if self.download_externally_managed else 'no'}"
+        )
+
+
+def _one_per_cart(*fields: str, name: str) -> type:
+    """The Meta of a table with at most one row per cart and `fields` (a shipping method, a carrier/class
+    pair), listed in that order."""
+    unique = models.UniqueConstraint(fields=["cart", *fields], name=name)
+    return type("Meta", (), {"ordering": ["cart", *fields], "constraints": [unique]})
 
 
 class CarrierMapping(models.Model):
@@ -80,11 +137,7 @@ class CarrierMapping(models.Model):
     cart_carrier = models.CharField("ChannelAdvisor carrier", max_length=64)
     cart_class = models.CharField("ChannelAdvisor class", max_length=64)
 
-    class Meta:
-        ordering = ["cart", "carrier", "shipping_class"]
-        constraints = [
-            models.UniqueConstraint(fields=["cart", "carrier", "shipping_class"], name="one_mapping_per_method")
-        ]
+    Meta = _one_per_cart("carrier", "shipping_class", name="one_mapping_per_method")
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.shipping_class} → {self.cart_carrier}/{self.cart_class}"
@@ -104,18 +157,16 @@ class KnownCarrierClass(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     noted_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["cart", "cart_carrier", "cart_class"]
-        constraints = [
-            models.UniqueConstraint(fields=["cart", "cart_carrier", "cart_class"], name="one_known_pair_per_cart")
-        ]
+    Meta = _one_per_cart("cart_carrier", "cart_class", name="one_known_pair_per_cart")
 
     def __str__(self) -> str:
         return f"{self.cart_carrier}/{self.cart_class} ({self.source})"
 
 
-class GenericCartSettings(models.Model):
+class GenericCartSettings(TypeSettings):
     """The fields of a Generic cart: the site's integration script and its credentials."""
+
+    type_label = "Generic"
 
     cart = models.OneToOneField(Cart, on_delete=models.CASCADE, related_name="generic")
     script_url = models.URLField(help_text="The address of the cart's Order Manager integration script.")
@@ -123,8 +174,11 @@ class GenericCartSettings(models.Model):
     password = EncryptedTextField(blank=True)
     code = models.CharField(max_length=100, blank=True, help_text="The store code the script expects, if any.")
 
-    def __str__(self) -> str:
-        return f"Generic settings of {self.cart}"
+    def summary(self) -> str:
+        return (
+            f"Script URL: {self.script_url}\nUser Name: {self.user_name or '-'}\n"
+            f"Password: {mask(self.password)}\nCode: {self.code or '-'}"
+        )
 
 
 class ImportProblem(models.Model):
@@ -150,3 +204,8 @@ class ImportProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cart} order {self.channel_order_id}: {self.reason}"
+
+    @staticmethod
+    def counts_by_cart() -> dict[str, int]:
+        rows = ImportProblem.objects.values("cart__store_name").annotate(n=models.Count("id"))
+        return {row["cart__store_name"]: row["n"] for row in rows.order_by("cart__store_name")}

@@ -1,48 +1,59 @@
-"""Cart types and what each can do (the "Shopping Cart Matrix").
+"""Cart types, what each can do (the "Shopping Cart Matrix"), and which connector serves each.
 
-The rules engine reads these capabilities; the connectors that implement the operations declare the
-same type key, so a cart type's abilities are written down once.
+The rules engine reads these capabilities; the connector registry reads `connector` (a dotted path, so
+this module imports no connector and every connector may import it); the connector declares the same
+type, so a cart type's abilities are written down once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Flag, auto
+
+
+class Can(Flag):
+    NOTHING = 0
+    STATUS_UPDATES = auto()
+    # Told of a shipment, not of a label (ChannelAdvisor): an update without tracking has nothing to say.
+    NEEDS_TRACKING = auto()
+    INVENTORY = auto()
+    IMPORT_ORDERS = auto()
+
+
+def _able(flag: Can) -> property:
+    """A capability as a plain attribute of the cart type (`cart.type.imports_orders`)."""
+    return property(lambda cart_type: flag in cart_type.can)
 
 
 @dataclass(frozen=True)
 class CartType:
     key: str
     label: str
-    takes_status_updates: bool
-    needs_tracking_for_status_updates: bool
-    syncs_inventory: bool
-    imports_orders: bool
+    can: Can
+    connector: str = ""  # dotted path of the Connector class; empty: carts of this type are not reached
+    settings: str = ""  # related name of the model that holds this type's own fields, if any
+
+    takes_status_updates = _able(Can.STATUS_UPDATES)
+    needs_tracking_for_status_updates = _able(Can.NEEDS_TRACKING)
+    syncs_inventory = _able(Can.INVENTORY)
+    imports_orders = _able(Can.IMPORT_ORDERS)
 
 
+_CONNECTORS = "ordermanager.carts.connectors"
 CHANNELADVISOR = CartType(
-    key="channeladvisor",
-    label="ChannelAdvisor",
-    takes_status_updates=True,
-    # ChannelAdvisor is told of a shipment, not of a label: an update without tracking has nothing to say.
-    needs_tracking_for_status_updates=True,
-    syncs_inventory=True,
-    imports_orders=True,
+    "channeladvisor",
+    "ChannelAdvisor",
+    Can.STATUS_UPDATES | Can.NEEDS_TRACKING | Can.INVENTORY | Can.IMPORT_ORDERS,
+    connector=f"{_CONNECTORS}.channeladvisor.connector.ChannelAdvisorConnector",
+    settings="channeladvisor",
 )
 GENERIC = CartType(
-    key="generic",
-    label="Generic (Order Manager Developer Specification)",
-    takes_status_updates=True,
-    needs_tracking_for_status_updates=False,
-    syncs_inventory=True,
-    imports_orders=False,
+    "generic",
+    "Generic (Order Manager Developer Specification)",
+    Can.STATUS_UPDATES | Can.INVENTORY,
+    connector=f"{_CONNECTORS}.generic.GenericConnector",
+    settings="generic",
 )
-MANUAL = CartType(
-    key="manual",
-    label="Manual / phone orders",
-    takes_status_updates=False,
-    needs_tracking_for_status_updates=False,
-    syncs_inventory=False,
-    imports_orders=False,
-)
+MANUAL = CartType("manual", "Manual / phone orders", Can.NOTHING)
 
 CART_TYPES: dict[str, CartType] = {t.key: t for t in (CHANNELADVISOR, GENERIC, MANUAL)}

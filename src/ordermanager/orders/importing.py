@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ordermanager.carts import actions as cart_actions
+from ordermanager.carts import actions as carts
 from ordermanager.carts import import_problems
 from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import CartError, Connector, MalformedOrder, RemoteOrder
+from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
-from ordermanager.stack.limits import AccountGate
 
 
 @dataclass
@@ -125,14 +125,18 @@ def import_orders(
                     progress(number, summary.downloaded)
     finally:
         connector.close()
+    problems = summary.refused + summary.unacknowledged
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    # A failure that ends the import early is recorded by the caller that catches it.
+    carts.record_import(
+        cart, downloaded=summary.downloaded, imported=summary.imported, error=problems[0] + more if problems else ""
+    )
     return summary
 
 
 def _set_aside(cart: Cart, remote: RemoteOrder | MalformedOrder, reason: str, summary: ImportSummary) -> None:
     # Left unacknowledged, so the cart offers it again; tried again once it changes there or on request.
-    cart_actions.set_aside_order(
-        cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw)
-    )
+    carts.set_aside_order(cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw))
     summary.refused.append(f"order {remote.channel_order_id} set aside: {reason}")
 
 
@@ -145,7 +149,7 @@ def _import_one(
         _set_aside(cart, remote, str(error), summary)
         return
     if had_problem:
-        cart_actions.resolve_import_problem(cart, remote.channel_order_id)
+        carts.resolve_import_problem(cart, remote.channel_order_id)
     if created:
         summary.imported += 1
     else:

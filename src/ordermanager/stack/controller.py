@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
+from ordermanager.carts import actions as carts
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
-from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.connectors.registry import AccountGate, connector_for
 from ordermanager.carts.models import Cart
+from ordermanager.orders.importing import import_orders
 from ordermanager.params import actions as params
-from ordermanager.stack import actions, leases
+from ordermanager.stack import actions, failures, leases
 from ordermanager.stack.delivery import deliver
-from ordermanager.stack.limits import AccountGate
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")
@@ -180,20 +181,12 @@ class Lane:
             return
         try:
             sent = deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
-        except DatabaseError:
-            # The claim runs out without a heartbeat, and the record goes back on the stack. This thread
-            # reconnects for its next record.
-            log.exception("stack record %s: the database failed; it will be retried", record.pk)
-            connections.close_all()
-            return
-        except Exception as error:  # a bug must not kill the sender: the operator sees a problem record
-            log.exception("stack record %s: unexpected error", record.pk)
-            failure = CartError(
-                ErrorKind.PERMANENT,
-                f"unexpected error in the order manager: {type(error).__name__}: {error}",
-                fix_hint="the controller's log has the details; report it, then retry the record",
+        except Exception as error:  # a bug or a database failure must not kill the sender
+            failures.handle(
+                error,
+                f"stack record {record.pk}",
+                lambda failure: actions.mark_failed(record, self.holder, failure, actor),
             )
-            actions.mark_failed(record, self.holder, failure, actor)
             return
         with self.lock:
             if sent is False:
@@ -216,17 +209,17 @@ class Lane:
         self.importing.start()
 
     def _import(self) -> None:
-        from ordermanager.orders.importing import import_orders
-
+        cart = self.cart
+        assert cart is not None
         try:
-            summary = import_orders(self.cart, actor=f"stack:{self.holder}", gate=self.gate)
-            log.info("%s: imported %d of %d downloaded orders", self.cart, summary.imported, summary.downloaded)
+            summary = import_orders(cart, actor=f"stack:{self.holder}", gate=self.gate)
+            log.info("%s: imported %d of %d downloaded orders", cart, summary.imported, summary.downloaded)
             for line in summary.refused:
-                log.warning("%s: %s (ordermanager import-problems list)", self.cart, line)
-        except CartError as error:  # the cart answered badly: one line, and the next import tries again
-            log.warning("%s: order import failed: %s", self.cart, error)
-        except Exception:
-            log.exception("%s: order import failed", self.cart)
+                log.warning("%s: %s (ordermanager import-problems list)", cart, line)
+        except Exception as error:  # the operator sees it on the cart (carts show, stack status, /metrics)
+            failures.handle(
+                error, f"{cart}: order import", lambda failure: carts.record_import(cart, error=str(failure))
+            )
         finally:
             connections.close_all()
 

@@ -10,24 +10,18 @@ stops there instead of racing the controller that took the record over.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMessage
 
-from ordermanager.carts.carriers import Source, note_carrier_classes
-from ordermanager.carts.connectors.base import (
-    CartError,
-    Connector,
-    ErrorKind,
-    Guard,
-    QuantityUpdate,
-    ShipmentRequest,
-)
-from ordermanager.carts.connectors.channeladvisor.connector import CARRIER_REFUSED, NOTHING_TO_SHIP
-from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
+from ordermanager.carts.connectors.base import CartError, ErrorKind, Outcome, QuantityUpdate
 from ordermanager.inventory.models import Product
 from ordermanager.orders.models import Order
 from ordermanager.stack import actions
 from ordermanager.stack.models import RecordKind, StackRecord
+
+if TYPE_CHECKING:
+    from ordermanager.carts.connectors.base import Connector, Guard, ShipmentRequest
 
 log = logging.getLogger("ordermanager.stack")
 
@@ -81,7 +75,7 @@ def _status_update(
     if not cart.type.needs_tracking_for_status_updates:
         reply = connector.send_status_update(order, guard=guard)
         return f"{cart.store_name} took the status {order.status_label!r}: {reply.strip()[:200]}", None
-    requests = plan_shipments(order)
+    requests = connector.plan_shipments(order)
     if not requests:
         return f"Nothing left to send to {cart.store_name}: every package with tracking is already there", None
     if record.attempts > 1:
@@ -109,16 +103,9 @@ def _ship(
         if error.kind == ErrorKind.AMBIGUOUS:
             if not _reconcile(record, order, [request], connector, actor):
                 return None  # it did reach the cart after all, and is now recorded
-            if NOTHING_TO_SHIP in error.message.lower():
+            if error.outcome == Outcome.NOTHING_TO_SHIP:
                 # The cart shipped this order some other way: sending again can never succeed.
-                error.kind = ErrorKind.PERMANENT
-                error.fix_hint = (
-                    f"ChannelAdvisor has nothing left to ship on order {order.channel_order_id}, and none of its "
-                    f"fulfillments has tracking {request.tracking_number}: it was shipped elsewhere. Correct the "
-                    "tracking in ChannelAdvisor if needed, then clear this record (ordermanager stack clear --failed)"
-                )
-        if error.status == 400 and CARRIER_REFUSED in error.message.lower():
-            note_carrier_classes(cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
+                error.kind, error.outcome = ErrorKind.PERMANENT, Outcome.SHIPPED_ELSEWHERE
         raise
     lines = "whole order" if request.lines is None else ", ".join(f"{li.sku} x{li.quantity}" for li in request.lines)
     return actions.Delivered(
@@ -164,7 +151,8 @@ def _inventory_update(record: StackRecord, connector: Connector | None, guard: G
 
 
 def _email(record: StackRecord) -> str:
-    order = Order.objects.get(pk=record.order_id)
+    order = record.order  # read with the claim
+    assert order is not None
     numbers = order.processed_tracking_numbers()
     reference = order.marketplace_order_id or order.channel_order_id or str(order.pk)
     greeting = f"Hello {order.buyer_name}," if order.buyer_name else "Hello,"

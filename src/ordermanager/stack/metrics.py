@@ -7,11 +7,13 @@ counted. Only failures, which records do not remember one by one, are counted as
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
-from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -25,6 +27,8 @@ FAMILIES = {
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
     "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
+    "ordermanager_cart_last_import_timestamp_seconds": ("gauge", "When the cart's last order import finished."),
+    "ordermanager_cart_last_import_ok": ("gauge", "1 if the cart's last order import worked, 0 if it failed."),
 }
 
 
@@ -96,11 +100,25 @@ def render() -> str:
         lines.append(f"{_key(name + '_count', labels)} {row['n']}")
 
     family("ordermanager_import_problems")
-    for cart, count in import_problems.counts_by_cart().items():
+    for cart, count in ImportProblem.counts_by_cart().items():
         lines.append(f"{_key('ordermanager_import_problems', {'cart': cart})} {count}")
 
+    _imports(lines, family)
     stored = sorted(Metric.objects.values_list("key", "value"))
     for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):
         family(name)
         lines.extend(f"{key} {value:g}" for key, value in stored if key.split("{")[0] == name)
     return "\n".join(lines) + "\n"
+
+
+def _imports(lines: list[str], family: Callable[[str], None]) -> None:
+    """The last import of each cart that has finished one: a failed scheduled import shows here, not only in a log."""
+    finished = Cart.objects.filter(last_import_ok__isnull=False, last_import_finished_at__isnull=False)
+    rows = list(finished.values_list("store_name", "last_import_finished_at", "last_import_ok"))
+    family("ordermanager_cart_last_import_timestamp_seconds")
+    lines.extend(
+        f"{_key('ordermanager_cart_last_import_timestamp_seconds', {'cart': name})} {at.timestamp():.3f}"
+        for name, at, _ in rows
+    )
+    family("ordermanager_cart_last_import_ok")
+    lines.extend(f"{_key('ordermanager_cart_last_import_ok', {'cart': name})} {int(ok)}" for name, _, ok in rows)

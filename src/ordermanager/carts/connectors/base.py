@@ -20,6 +20,8 @@ import httpx
 from ordermanager.carts.types import CartType
 
 if TYPE_CHECKING:
+    from ordermanager.carts.connectors.pacing import AccountGate
+    from ordermanager.carts.models import Cart
     from ordermanager.orders.models import Order
 
 
@@ -36,6 +38,14 @@ class ErrorKind(StrEnum):
     AMBIGUOUS = "ambiguous"  # the request may have been applied: reconcile before sending again
 
 
+class Outcome(StrEnum):
+    """What a failure means for the order, beyond whether to retry: the stack acts on these, never on text."""
+
+    CARRIER_REFUSED = "carrier_refused"  # the account does not take this carrier and class
+    NOTHING_TO_SHIP = "nothing_to_ship"  # the cart has nothing left to ship: reconcile to learn whether it was us
+    SHIPPED_ELSEWHERE = "shipped_elsewhere"  # nothing left to ship, and no fulfillment of the cart's is ours
+
+
 class CartError(Exception):
     """A failed call, classified so the stack controller knows whether and when to try again."""
 
@@ -48,9 +58,11 @@ class CartError(Exception):
         retry_after: float | None = None,
         status: int | None = None,
         raw: str = "",
+        outcome: Outcome | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
+        self.outcome = outcome
         self.message = message
         self.fix_hint = fix_hint
         self.retry_after = retry_after
@@ -172,6 +184,10 @@ class Connector(ABC):
     cart_type: ClassVar[CartType]
 
     @abstractmethod
+    def __init__(self, cart: Cart, gate: AccountGate | None = None) -> None:
+        """Connect to one cart. `gate` paces every call; callers that share an account share its gate."""
+
+    @abstractmethod
     def test_settings(self) -> str:
         """Reach the cart with the saved settings; return what was found, or raise a PERMANENT error."""
 
@@ -187,6 +203,12 @@ class Connector(ABC):
     def acknowledge_order(self, order: RemoteOrder) -> None:
         """Tell the cart an order is safely imported, so it is not offered again."""
         raise self._unsupported("send orders to import")
+
+    def plan_shipments(self, order: Order) -> list[ShipmentRequest]:
+        """What to tell the cart of the order's packages, built from the order as it is now: one request per
+        package with tracking that the cart does not have yet. Raises a PERMANENT error for what a person
+        must fix first (an unmapped shipping method, an order the cart never sent)."""
+        raise self._unsupported("take shipments")
 
     def send_shipment(self, request: ShipmentRequest, guard: Guard | None = None) -> None:
         """Tell the cart a package shipped. Returns only when the cart said OK."""

@@ -19,10 +19,10 @@ from ordermanager.carts.connectors.base import (
     check_readable,
     transport_error,
 )
+from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import GENERIC
 from ordermanager.orders.models import Order
-from ordermanager.stack.limits import AccountGate, account_gate
 
 OM_VERSION = "ordermanager-0.1"
 
@@ -62,38 +62,21 @@ class GenericConnector(Connector):
                 response = self.http.post(self.settings.script_url, data=form)
         except httpx.TransportError as error:
             raise transport_error(error, "POST", self.settings.script_url, "the cart's script") from None
-        if response.status_code == 429:
+        status = response.status_code
+        if status == 429:
             self.gate.rate_limited(None)
             raise CartError(ErrorKind.RATE_LIMITED, "the cart's script answered 429", status=429)
-        if response.status_code >= 500:
-            raise CartError(
-                ErrorKind.TRANSIENT,
-                f"the cart's script answered {response.status_code}",
-                status=response.status_code,
-                raw=response.text,
-            )
-        if response.status_code == 404:
-            raise CartError(
-                ErrorKind.PERMANENT,
-                "404 Page Not Found",
-                status=404,
-                fix_hint=f"check the Script URL of cart {self.cart.store_name}: {self.settings.script_url}",
-            )
-        if response.status_code in (401, 403):
-            raise CartError(
-                ErrorKind.PERMANENT,
-                "Not Authorized",
-                status=response.status_code,
-                fix_hint=f"check the user name, password and code of cart {self.cart.store_name}",
-            )
-        if response.status_code >= 400:
-            raise CartError(
-                ErrorKind.PERMANENT,
-                f"the cart's script answered {response.status_code}",
-                status=response.status_code,
-                raw=response.text,
-            )
-        return response.text
+        if status < 400:
+            return response.text
+        kind = ErrorKind.TRANSIENT if status >= 500 else ErrorKind.PERMANENT
+        message, hint, raw = f"the cart's script answered {status}", "", response.text
+        if status == 404:
+            hint = f"check the Script URL of cart {self.cart.store_name}: {self.settings.script_url}"
+            message, raw = "404 Page Not Found", ""
+        elif status in (401, 403):
+            hint = f"check the user name, password and code of cart {self.cart.store_name}"
+            message, raw = "Not Authorized", ""
+        raise CartError(kind, message, status=status, raw=raw, fix_hint=hint)
 
     def send_status_update(self, order: Order, guard: Guard | None = None) -> str:
         """Post the order's current label and every processed tracking number it has."""

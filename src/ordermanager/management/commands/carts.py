@@ -17,7 +17,6 @@ from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
-from ordermanager.crypto import mask
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 
@@ -156,23 +155,11 @@ class Command(ProductCommand):
             f"Send Status to Web: {cart.send_status_to_web}\nSynchronize Inventory: "
             f"{cart.synchronize_inventory}\nOrder Download Batch: {cart.order_download_batch}"
         )
-        if cart.cart_type == "channeladvisor":
-            a = cart.channeladvisor
-            self.stdout.write(
-                f"Member Name: {a.member_name or '-'}\nAPI AccountID: {a.account_id}\n"
-                f"Account Profile ID: {a.profile_id}\nAPI base address: {a.api_base_url}\n"
-                f"Application ID: {mask(a.application_id)}\nShared Secret: {mask(a.shared_secret)}\n"
-                f"Refresh Token: {mask(a.refresh_token)}\n"
-                f"Download: checkout {', '.join(a.download_checkout_statuses)}; payment "
-                f"{', '.join(a.download_payment_statuses)}; shipping {', '.join(a.download_shipping_statuses)}; "
-                f"externally managed {'yes' if a.download_externally_managed else 'no'}"
-            )
-        if cart.cart_type == "generic":
-            g = cart.generic
-            self.stdout.write(
-                f"Script URL: {g.script_url}\nUser Name: {g.user_name or '-'}\n"
-                f"Password: {mask(g.password)}\nCode: {g.code or '-'}"
-            )
+        settings = cart.type_settings
+        if settings is not None:
+            self.stdout.write(settings.summary())
+        if cart.type.imports_orders:
+            self.stdout.write(f"Last Import: {cart.last_import}")
 
     def do_add(self, store_name: str, cart_type: str, **options: Any) -> None:
         cart = carts.add_cart(store_name, cart_type, **_fields(options, cart_type))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 try:
                     summary = import_orders(chosen, actor="import", progress=self._progress)
                 except CartError as error:
+                    cart_actions.record_import(chosen, error=str(error))
                     self.stderr.write(f"{chosen.store_name}: {error}")
                     failed = True
                     continue

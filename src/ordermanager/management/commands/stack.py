@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.stack import actions, leases
@@ -95,10 +95,13 @@ class Command(ProductCommand):
                 self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
         else:
             self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
+        for cart in Cart.objects.filter(active=True):
+            if cart.type.imports_orders:
+                self.stdout.write(f"Last import from {cart.store_name}: {cart.last_import}")
         problems = counts and sum(c.get(State.PROBLEM, 0) for c in counts.values())
         if problems:
             self.stdout.write(f"{problems} problem record(s) need you: ordermanager stack list --state problem")
-        for cart, count in import_problems.counts_by_cart().items():
+        for cart, count in ImportProblem.counts_by_cart().items():
             self.stdout.write(
                 f"{cart}: {count} order(s) set aside at import need you: ordermanager import-problems list"
             )

@@ -32,7 +32,7 @@ from ordermanager.carts.connectors.channeladvisor.wire import (
     foreign_link,
     read_capped,
 )
-from ordermanager.stack.limits import AccountGate
+from ordermanager.carts.connectors.pacing import AccountGate
 
 DENIED = b"Authorization has been denied for this request."
 # Refresh this long before the token's stated expiry, so a request never leaves with a dying token.

@@ -7,12 +7,14 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from ordermanager.action_reads import once_per_action
+from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import (
     CartError,
     Connector,
     ErrorKind,
     Guard,
     MalformedOrder,
+    Outcome,
     QuantityUpdate,
     RemoteFulfillment,
     RemoteOrder,
@@ -22,11 +24,14 @@ from ordermanager.carts.connectors.base import (
 from ordermanager.carts.connectors.channeladvisor import answers
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
 from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
+from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
 from ordermanager.carts.connectors.channeladvisor.wire import Limits
+from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
 from ordermanager.carts.types import CHANNELADVISOR
+from ordermanager.errors import CLEAR_PROBLEMS
+from ordermanager.orders.models import Order
 from ordermanager.params import actions as params
-from ordermanager.stack.limits import AccountGate, account_gate
 
 EXPAND = "Items,Fulfillments($expand=Items)"
 CARRIER_REFUSED = "carrier and class is invalid"
@@ -138,6 +143,9 @@ class ChannelAdvisorConnector(Connector):
 
     # --- shipments --------------------------------------------------------------------------
 
+    def plan_shipments(self, order: Order) -> list[ShipmentRequest]:
+        return plan_shipments(order)
+
     @staticmethod
     def ship_body(request: ShipmentRequest) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -163,18 +171,26 @@ class ChannelAdvisorConnector(Connector):
         except CartError as error:
             raise self._explain_ship_error(error, request) from None
 
-    @staticmethod
-    def _explain_ship_error(error: CartError, request: ShipmentRequest) -> CartError:
+    def _explain_ship_error(self, error: CartError, request: ShipmentRequest) -> CartError:
         text = error.message.lower()
         if error.status == 400 and CARRIER_REFUSED in text:
+            error.outcome = Outcome.CARRIER_REFUSED
+            # Remembered, so the operator is not offered the same pair again when mapping the method.
+            note_carrier_classes(self.cart, {(request.carrier, request.shipping_class)}, Source.REFUSED)
             error.fix_hint = (
                 f"ChannelAdvisor does not accept carrier {request.carrier!r} with class {request.shipping_class!r} "
                 "on this account: add the pair in ChannelAdvisor (Fulfill > Carriers), or map the shipping method "
                 "to a pair the account has (ordermanager carts map-carrier)"
             )
         elif error.status == 400 and NOTHING_TO_SHIP in text:
-            # Already shipped (by us before a lost answer, or elsewhere): the caller reconciles.
-            error.kind = ErrorKind.AMBIGUOUS
+            # Already shipped (by us before a lost answer, or elsewhere): the caller reconciles, and the hint
+            # holds only if none of the order's fulfillments turns out to be ours.
+            error.kind, error.outcome = ErrorKind.AMBIGUOUS, Outcome.NOTHING_TO_SHIP
+            error.fix_hint = (
+                f"ChannelAdvisor has nothing left to ship on order {request.channel_order_id}, and none of its "
+                f"fulfillments has tracking {request.tracking_number}: it was shipped elsewhere. Correct the "
+                f"tracking in ChannelAdvisor if needed, then clear this record ({CLEAR_PROBLEMS})"
+            )
         elif error.status == 404:
             error.fix_hint = (
                 f"ChannelAdvisor has no order {request.channel_order_id} for this application; "

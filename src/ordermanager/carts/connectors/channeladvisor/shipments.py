@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.connectors.base import CartError, ErrorKind, ShipmentLine, ShipmentRequest
+from ordermanager.errors import CLEAR_PROBLEMS, RETRY_PROBLEMS
 from ordermanager.orders.models import Order, Shipment, ShipmentItem
 
 
@@ -30,11 +31,13 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
             ErrorKind.PERMANENT,
             f"order {order.pk} was entered here, not downloaded from {cart.store_name}: it has no ChannelAdvisor "
             "order ID to ship",
-            fix_hint="ship it in ChannelAdvisor by hand, then clear this record (ordermanager stack clear --failed)",
+            fix_hint=f"ship it in ChannelAdvisor by hand, then clear this record ({CLEAR_PROBLEMS})",
         )
     lines = Prefetch("lines", queryset=ShipmentItem.objects.select_related("order_item"))
     shipments = list(order.shipments.prefetch_related(lines, "tracking_numbers").order_by("id"))
     whole = _is_whole_order(order, shipments)
+    # Looked up once per shipping method, not once per package: an order's packages mostly share one.
+    methods: dict[tuple[str, str], tuple[str, str] | None] = {}
     requests = []
     for shipment in shipments:
         if shipment.delivered_to_cart_at is not None:
@@ -42,14 +45,17 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
         numbers = [t.number for t in shipment.tracking_numbers.all() if t.processed]
         if not numbers:
             continue
-        codes = cart_codes(cart, shipment.carrier, shipment.shipping_class)
+        method = (shipment.carrier.lower(), shipment.shipping_class.lower())
+        if method not in methods:
+            methods[method] = cart_codes(cart, shipment.carrier, shipment.shipping_class)
+        codes = methods[method]
         if codes is None:
             raise CartError(
                 ErrorKind.PERMANENT,
                 f"shipping method {shipment.carrier} {shipment.shipping_class} (package {shipment.pk}) has no "
                 f"ChannelAdvisor carrier and class for cart {cart.store_name}",
                 fix_hint=f"map it: ordermanager carts map-carrier {cart.store_name!r} {shipment.carrier!r} "
-                f"{shipment.shipping_class!r} CA_CARRIER CA_CLASS, then ordermanager stack retry --problems",
+                f"{shipment.shipping_class!r} CA_CARRIER CA_CLASS, then {RETRY_PROBLEMS}",
             )
         missing = [line.order_item.sku for line in shipment.lines.all() if not line.order_item.channel_item_id]
         if missing and not whole:

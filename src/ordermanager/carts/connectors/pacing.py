@@ -1,4 +1,8 @@
-"""Pacing calls to one cart account: at most N in flight, and a token bucket under the account's rate limit."""
+"""Pacing calls to one cart account: at most N in flight, and a token bucket under the account's rate limit.
+
+The cart side owns its pacing: a connector passes every call through its account's gate, and the stack
+controller shares one gate per account among its senders and its scheduled import.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ordermanager.carts.models import Cart
+from ordermanager.action_reads import once_per_action
+from ordermanager.carts.models import Cart
+from ordermanager.params import actions as params
 
 # Aim a little under the published limit: the cart counts in a sliding window, and our clock and
 # theirs do not agree to the millisecond.
@@ -99,6 +103,7 @@ class AccountGate:
 
 def account_gate(cart: Cart) -> AccountGate:
     """A gate with the account's limits from its parameters (ChannelAdvisor group, overridable per cart)."""
-    from ordermanager.params import actions as params
-
-    return AccountGate(params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart))
+    with once_per_action():  # both limits from one read of the parameters
+        return AccountGate(
+            params.get("CartRequestsPerMinute", cart=cart), params.get("CartConcurrentRequests", cart=cart)
+        )
