@@ -7,15 +7,16 @@ cart and the SKU: the levels are read when it is sent, so a burst of changes sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.models import CartProduct, CenterMapping, Product, StockLevel, StockMove, Warehouse
 from ordermanager.params import actions as params
+from ordermanager.stack.models import RecordKind, StackRecord, State
 from ordermanager.stack.outbox import enqueue_inventory_update
 
 MAX_STOCK = 10_000_000
@@ -173,15 +174,29 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
     _sync(sorted(totals), reason)
 
 
+def unconfirmed_skus(cart: Cart) -> QuerySet[Product]:
+    """Products whose level the cart has not confirmed since it last changed (never sent, or changed since)."""
+    last_sent = StackRecord.objects.filter(
+        cart=cart, kind=RecordKind.INVENTORY_UPDATE, sku=OuterRef("sku"), state=State.SENT
+    ).order_by("-sent_at")
+    return Product.objects.annotate(sent=Subquery(last_sent.values("sent_at")[:1])).filter(
+        Q(sent__isnull=True) | Q(updated_at__gt=F("sent"))
+    )
+
+
 @transaction.atomic
-def queue_levels(cart: Cart, *, skus: Sequence[str] | None = None, reason: str = "Send QOH") -> int:
-    """Send QOH by hand or a full resync: a stock record for each SKU (all the cart's products when None)."""
+def queue_levels(cart: Cart, *, every_sku: bool, limit: int | None = None, reason: str = "Send QOH") -> list[int]:
+    """Send QOH by hand, or a full resync (`every_sku`): a stock record per SKU, at most `limit` of them.
+
+    Returns the records' IDs (a SKU already waiting folds into its open record).
+    """
     if not (cart.active and cart.synchronize_inventory and cart.type.syncs_inventory):
         raise InputError("cart", f"{cart.store_name} does not synchronize inventory (tick Synchronize Inventory)")
-    chosen = list(skus) if skus is not None else list(Product.objects.values_list("sku", flat=True))
-    for sku in chosen:
-        enqueue_inventory_update(cart, sku, reason)
-    return len(chosen)
+    if limit is not None and limit < 1:
+        raise InputError("max", f"must be at least 1, not {limit}")
+    products = Product.objects.all() if every_sku else unconfirmed_skus(cart)
+    chosen = products.order_by("sku").values_list("sku", flat=True)
+    return [enqueue_inventory_update(cart, sku, reason).pk for sku in chosen[:limit]]
 
 
 # --- where levels go at a cart ---------------------------------------------------------------

@@ -6,20 +6,23 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.management.base import CommandParser
 
 from ordermanager.carts import actions as carts
 from ordermanager.carts import carriers
-from ordermanager.carts.connectors.base import CartError
+from ordermanager.carts.connectors.base import CartError, Connector
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
 from ordermanager.errors import InputError
+from ordermanager.inventory.models import CenterMapping
 from ordermanager.management.base import ProductCommand, parse_int
 
+T = TypeVar("T")
 FLAGS = ("active", "synchronize_inventory", "send_status_to_web", "download_externally_managed")
 TEXT = (
     "member_name",
@@ -117,6 +120,9 @@ class Command(ProductCommand):
         _cart_options(edit)
         self.sub("delete", "Delete a cart that has no orders.").add_argument("store_name")
         self.sub("test", "Test Settings: get a token and read the profile.").add_argument("store_name")
+        self.sub(
+            "dcs", "The account's distribution centers, their state and the warehouse mapped to each.", "store_name"
+        )
         mapping = self.sub("map-carrier", "Map a shipping method (carrier and class) to the cart's codes.")
         for name in ("store_name", "carrier", "shipping_class", "cart_carrier", "cart_class"):
             mapping.add_argument(name)
@@ -175,13 +181,28 @@ class Command(ProductCommand):
         self.stdout.write(f"Cart {store_name} deleted.")
 
     def do_test(self, store_name: str, **_: Any) -> None:
+        self.stdout.write(self._ask(store_name, lambda connector: connector.test_settings()))
+
+    def do_dcs(self, store_name: str, **_: Any) -> None:
         cart = get_cart(store_name)
+        centers = self._ask(store_name, lambda connector: connector.distribution_centers())
+        mapped = dict(CenterMapping.objects.filter(cart=cart).values_list("center_id", "warehouse__code"))
+        for c in centers:
+            default = " (default)" if c.is_default else ""
+            warehouse = f"warehouse {mapped[c.center_id]}" if c.center_id in mapped else "-"
+            self.stdout.write(f"{c.center_id:>6}  {c.code:<12} {c.name:<30} {c.state}{default}  {warehouse}")
+        writable = [c for c in centers if c.writable]
+        if len(writable) == 1 and not mapped:
+            self.stdout.write("One center the merchant manages: stock goes there, no mapping needed.")
+
+    def _ask(self, store_name: str, question: Callable[[Connector], T]) -> T:
+        """One question to the cart over its connector; a cart error is one line naming the cart's settings."""
         try:
-            connector = connector_for(cart)
+            connector = connector_for(get_cart(store_name))
         except CartError as error:
             raise InputError("cart", str(error)) from None
         try:
-            self.stdout.write(connector.test_settings())
+            return question(connector)
         except CartError as error:
             raise InputError("settings", str(error)) from None
         finally:
