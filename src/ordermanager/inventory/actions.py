@@ -60,9 +60,10 @@ def default_warehouse() -> Warehouse:
 
 
 def get_warehouse(code: str | None) -> Warehouse:
+    default = default_warehouse()  # there is always one: the first place stock is counted
     if not code:
-        return default_warehouse()
-    found = Warehouse.objects.filter(code=code.strip()).first()
+        return default
+    found = Warehouse.objects.filter(code__iexact=code.strip()).first()
     if found is None:
         known = ", ".join(Warehouse.objects.values_list("code", flat=True)) or "none yet"
         raise InputError("warehouse", f"there is no warehouse {code!r} (known: {known}); add it first")

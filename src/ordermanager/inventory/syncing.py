@@ -56,12 +56,13 @@ def counts(ids: list[int]) -> dict[str, int]:
 
 def wait(ids: list[int], show: Callable[[int, int, float], None], every: float = 0.5) -> dict[str, int]:
     """Until every record is sent or a problem; runs a controller here if none is running."""
-    controller = None
+    controller = runner = None
     if not leases.alive("controller:"):
         from ordermanager.stack.controller import Settings, StackController
 
         controller = StackController(Settings(imports=False, handle_signals=False))
-        threading.Thread(target=controller.run, name="stock-sync-controller", daemon=True).start()
+        runner = threading.Thread(target=controller.run, name="stock-sync-controller", daemon=True)
+        runner.start()
     started = time.monotonic()
     try:
         while True:
@@ -73,6 +74,7 @@ def wait(ids: list[int], show: Callable[[int, int, float], None], every: float =
             # A progress display, not a test: it polls the stack's own table at a human pace.
             time.sleep(every)
     finally:
-        if controller is not None:
+        if controller is not None and runner is not None:
             controller.stop.set()
             controller.wake.set()
+            runner.join()  # its leases are released before the command goes on
