@@ -14,15 +14,13 @@ It prints each figure beside its target as a ratio. It is a benchmark, not a tes
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-
-from bench_stack import LIMIT_PER_MINUTE, WORK, controller, parse_time, wait_for  # also sets Django up
 
 from django.core.management import call_command
 from django.db import connection
 
+from bench_stack import LIMIT_PER_MINUTE, WORK, controller, parse_time, wait_for  # also sets Django up
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts import actions as carts
