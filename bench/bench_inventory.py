@@ -14,13 +14,20 @@ It prints each figure beside its target as a ratio. It is a benchmark, not a tes
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 from django.core.management import call_command
 from django.db import connection
 
-from bench_stack import LIMIT_PER_MINUTE, WORK, controller, parse_time, wait_for  # also sets Django up
+from bench_stack import (  # also sets Django up
+    LIMIT_PER_MINUTE,
+    WORK,
+    controller,
+    latency_line,
+    parse_time,
+    percentiles,
+    wait_for,
+)
 from casandbox import demo
 from casandbox.testing import SandboxControl, SandboxProcess
 from ordermanager.carts import actions as carts
@@ -71,14 +78,8 @@ def latency(ca: SandboxControl, by_id: dict[int, str], seconds: float) -> dict[s
     finally:
         process.terminate()
         process.wait(30)
-    delays = sorted(at - committed[sku] for sku, at, status in sku_calls(ca, seq, by_id) if status == 204)
-    return {
-        "changes": len(committed),
-        "delivered": len(delays),
-        "p50": statistics.median(delays),
-        "p99": delays[max(0, int(len(delays) * 0.99) - 1)],
-        "max": delays[-1],
-    }
+    delays = [at - committed[sku] for sku, at, status in sku_calls(ca, seq, by_id) if status == 204]
+    return percentiles(delays, len(committed))
 
 
 def resync(ca: SandboxControl, cart: carts.Cart, by_id: dict[int, str]) -> dict[str, float]:
@@ -135,11 +136,7 @@ def main() -> None:
             flush=True,
         )
         lat = latency(ca, by_id, args.trickle_seconds)
-        print(
-            f"  commit → 204: p50 {lat['p50']:.3f} s, p99 {lat['p99']:.3f} s, max {lat['max']:.3f} s over "
-            f"{lat['delivered']} of {lat['changes']} changes (p99 target ≤ 5 s: {lat['p99'] / 5:.2f} of it; "
-            f"SEOM's 20 s: {lat['p99'] / 20:.3f})"
-        )
+        print(f"{latency_line(lat, 5)}; SEOM's 20 s: {lat['p99'] / 20:.3f} of it")
 
         print(f"resync: every one of {args.skus} SKUs at {LIMIT_PER_MINUTE}/min…", flush=True)
         r = resync(ca, cart, by_id)

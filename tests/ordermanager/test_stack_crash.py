@@ -78,6 +78,18 @@ def wait_until_alive(process: subprocess.Popen, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def deliver_the_rest(log: IO[str]) -> subprocess.Popen:
+    """A controller that runs until nothing is left to deliver, then is stopped with SIGTERM."""
+    survivor = controller(log)
+    try:
+        wait_until_alive(survivor)
+        wait_until_delivered(timeout=90)
+    finally:
+        survivor.terminate()
+        survivor.wait(15)
+    return survivor
+
+
 def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, log):  # noqa: F811
     # given 30 shipments to deliver, and a sandbox slow enough that kills land mid-flight
     orders = [shipped_order(live_cart, ca, f"1ZKILL{n:04d}") for n in range(30)]
@@ -92,13 +104,7 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
         process.wait()
         if not StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT]).exists():
             break
-    survivor = controller(log)
-    try:
-        wait_until_alive(survivor)
-        wait_until_delivered(timeout=90)
-    finally:
-        survivor.terminate()
-        survivor.wait(15)
+    survivor = deliver_the_rest(log)
 
     # then every shipment reached the sandbox exactly once
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
@@ -166,13 +172,7 @@ def test_kill_9_during_a_resync_loses_nothing_and_never_leaves_an_older_level(li
     for n, sku in enumerate(skus, start=1):
         if n % 2:
             inventory.set_stock(sku, 100 + n)
-    survivor = controller(log)
-    try:
-        wait_until_alive(survivor)
-        wait_until_delivered(timeout=90)
-    finally:
-        survivor.terminate()
-        survivor.wait(15)
+    deliver_the_rest(log)
 
     # then every SKU shows its newest level at the cart: nothing lost, nothing older sent last
     expected = {sku: (100 + n if n % 2 else n) for n, sku in enumerate(skus, start=1)}
