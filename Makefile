@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ordermanager
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-sandbox lint format bench clean
+.PHONY: install run test test-sqlite test-postgres test-sandbox lint format bench clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -21,7 +21,21 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/ordermanager serve --demo
 
-test: install lint test-sandbox test-sqlite test-postgres
+test: install lint browser test-sandbox test-sqlite test-postgres
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium package at $(CHROMIUM). Install it as root:"; \
+	    echo "    apt-get update && apt-get install -y chromium"; \
+	    exit 1; \
+	  fi; }
+	@test -x $(CHROMIUM)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -46,6 +60,7 @@ test-postgres: install
 bench: install
 	$(BIN)/python bench/bench_sandbox.py
 	$(BIN)/python bench/bench_stack.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

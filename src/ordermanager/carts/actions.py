@@ -41,7 +41,7 @@ DEFAULT_DOWNLOAD = {
     "download_payment_statuses": ["Cleared", "Submitted", "Deposited"],
     "download_shipping_statuses": ["Unshipped", "PendingShipment", "PartiallyShipped"],
 }
-_STATUS_CHOICES = {
+DOWNLOAD_STATUS_CHOICES = {
     "download_checkout_statuses": CheckoutStatus.values,
     "download_payment_statuses": [v for v in PaymentStatus.values if v != "Refunded"],
     "download_shipping_statuses": ShippingStatus.values,
@@ -86,7 +86,7 @@ def check_base_url(value: str, *, field: str = "api_base_url", example: str = "h
 def _check_statuses(field: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
-    allowed = _STATUS_CHOICES[field]
+    allowed = DOWNLOAD_STATUS_CHOICES[field]
     wrong = [v for v in value if v not in allowed]
     if wrong or not value:
         raise InputError(field, f"choose one or more of {', '.join(allowed)}; {', '.join(wrong) or 'none'} given")
@@ -115,7 +115,7 @@ def _apply_channeladvisor(account: ChannelAdvisorAccount, fields: dict[str, Any]
             continue
         if name in SECRET_FIELDS:
             value = _check_secret(name, value)
-        elif name in _STATUS_CHOICES:
+        elif name in DOWNLOAD_STATUS_CHOICES:
             value = _check_statuses(name, value)
         else:
             value = checks[name](value)
@@ -217,6 +217,21 @@ def delete_cart(cart: Cart) -> None:
     cart.delete()
 
 
+def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
+    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
+
+    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
+    """
+    line = " ".join(error.split())
+    Cart.objects.filter(pk=cart.pk).update(
+        last_import_finished_at=timezone.now(),
+        last_import_ok=not line,
+        last_import_downloaded=downloaded,
+        last_import_imported=imported,
+        last_import_error=line[:500],
+    )
+
+
 # --- import problems: orders set aside at import -------------------------------------------------
 
 
@@ -256,18 +271,3 @@ def retry_import_problems(ids: list[int] | None = None) -> list[ImportProblem]:
         retry_requested=True, last_seen_at=timezone.now()
     )
     return chosen
-
-
-def record_import(cart: Cart, *, downloaded: int = 0, imported: int = 0, error: str = "") -> None:
-    """Keep the outcome of the cart's last order import, for `carts show`, `stack status` and /metrics.
-
-    An UPDATE, not save(): the cart's settings did not change, so a running controller must not reconnect.
-    """
-    line = " ".join(error.split())
-    Cart.objects.filter(pk=cart.pk).update(
-        last_import_finished_at=timezone.now(),
-        last_import_ok=not line,
-        last_import_downloaded=downloaded,
-        last_import_imported=imported,
-        last_import_error=line[:500],
-    )

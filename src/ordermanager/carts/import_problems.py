@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+from django.db.models import Count
+
 from ordermanager.carts.models import Cart, ImportProblem
 
 # Keys that may carry credentials; an order has none of ours, but a hostile or mixed-up answer might.
@@ -37,3 +39,8 @@ def waiting(cart: Cart) -> dict[str, str]:
     (empty when the operator asked for a retry)."""
     rows = ImportProblem.objects.filter(cart=cart).values_list("channel_order_id", "fingerprint", "retry_requested")
     return {key: "" if retry else print_ for key, print_, retry in rows}
+
+
+def counts_by_cart() -> dict[str, int]:
+    rows = ImportProblem.objects.values("cart__store_name").annotate(n=Count("id")).order_by("cart__store_name")
+    return {row["cart__store_name"]: row["n"] for row in rows}

@@ -204,8 +204,3 @@ class ImportProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cart} order {self.channel_order_id}: {self.reason}"
-
-    @staticmethod
-    def counts_by_cart() -> dict[str, int]:
-        rows = ImportProblem.objects.values("cart__store_name").annotate(n=models.Count("id"))
-        return {row["cart__store_name"]: row["n"] for row in rows.order_by("cart__store_name")}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ordermanager.carts import actions as carts
+from ordermanager.carts import actions as cart_actions
 from ordermanager.carts import import_problems
 from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.connectors.base import CartError, Connector, MalformedOrder, RemoteOrder
@@ -128,7 +128,7 @@ def import_orders(
     problems = summary.refused + summary.unacknowledged
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     # A failure that ends the import early is recorded by the caller that catches it.
-    carts.record_import(
+    cart_actions.record_import(
         cart, downloaded=summary.downloaded, imported=summary.imported, error=problems[0] + more if problems else ""
     )
     return summary
@@ -136,7 +136,9 @@ def import_orders(
 
 def _set_aside(cart: Cart, remote: RemoteOrder | MalformedOrder, reason: str, summary: ImportSummary) -> None:
     # Left unacknowledged, so the cart offers it again; tried again once it changes there or on request.
-    carts.set_aside_order(cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw))
+    cart_actions.set_aside_order(
+        cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw)
+    )
     summary.refused.append(f"order {remote.channel_order_id} set aside: {reason}")
 
 
@@ -149,7 +151,7 @@ def _import_one(
         _set_aside(cart, remote, str(error), summary)
         return
     if had_problem:
-        carts.resolve_import_problem(cart, remote.channel_order_id)
+        cart_actions.resolve_import_problem(cart, remote.channel_order_id)
     if created:
         summary.imported += 1
     else:

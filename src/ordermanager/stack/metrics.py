@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
-from ordermanager.carts.models import Cart, ImportProblem
+from ordermanager.carts import import_problems
+from ordermanager.carts.models import Cart
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -100,10 +101,10 @@ def render() -> str:
         lines.append(f"{_key(name + '_count', labels)} {row['n']}")
 
     family("ordermanager_import_problems")
-    for cart, count in ImportProblem.counts_by_cart().items():
+    for cart, count in import_problems.counts_by_cart().items():
         lines.append(f"{_key('ordermanager_import_problems', {'cart': cart})} {count}")
-
     _imports(lines, family)
+
     stored = sorted(Metric.objects.values_list("key", "value"))
     for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):
         family(name)

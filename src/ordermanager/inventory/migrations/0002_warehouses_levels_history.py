@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carts', '0003_merge'),
+        ('carts', '0003_last_import_result'),
         ('inventory', '0001_initial'),
     ]
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.management.base import CommandParser
 
 from ordermanager.carts import actions as carts
 from ordermanager.carts import carriers
-from ordermanager.carts.connectors.base import CartError, Connector
-from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.connectors.registry import ask_cart, test_cart_settings
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
@@ -22,7 +20,6 @@ from ordermanager.errors import InputError
 from ordermanager.inventory.models import CenterMapping
 from ordermanager.management.base import ProductCommand, parse_int
 
-T = TypeVar("T")
 FLAGS = ("active", "synchronize_inventory", "send_status_to_web", "download_externally_managed")
 TEXT = (
     "member_name",
@@ -181,11 +178,11 @@ class Command(ProductCommand):
         self.stdout.write(f"Cart {store_name} deleted.")
 
     def do_test(self, store_name: str, **_: Any) -> None:
-        self.stdout.write(self._ask(store_name, lambda connector: connector.test_settings()))
+        self.stdout.write(test_cart_settings(get_cart(store_name)))
 
     def do_dcs(self, store_name: str, **_: Any) -> None:
         cart = get_cart(store_name)
-        centers = self._ask(store_name, lambda connector: connector.distribution_centers())
+        centers = ask_cart(cart, lambda connector: connector.distribution_centers())
         mapped = dict(CenterMapping.objects.filter(cart=cart).values_list("center_id", "warehouse__code"))
         for c in centers:
             default = " (default)" if c.is_default else ""
@@ -194,19 +191,6 @@ class Command(ProductCommand):
         writable = [c for c in centers if c.writable]
         if len(writable) == 1 and not mapped:
             self.stdout.write("One center the merchant manages: stock goes there, no mapping needed.")
-
-    def _ask(self, store_name: str, question: Callable[[Connector], T]) -> T:
-        """One question to the cart over its connector; a cart error is one line naming the cart's settings."""
-        try:
-            connector = connector_for(get_cart(store_name))
-        except CartError as error:
-            raise InputError("cart", str(error)) from None
-        try:
-            return question(connector)
-        except CartError as error:
-            raise InputError("settings", str(error)) from None
-        finally:
-            connector.close()
 
     def do_map_carrier(
         self, store_name: str, carrier: str, shipping_class: str, cart_carrier: str, cart_class: str, **_: Any

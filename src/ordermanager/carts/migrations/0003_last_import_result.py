@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carts', '0001_initial'),
+        ('carts', '0002_import_problem'),
     ]
 
     operations = [
