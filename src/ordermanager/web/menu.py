@@ -21,6 +21,7 @@ class Entry:
 TOP = [
     Entry("Home", "web:home", WORK_ORDERS),
     Entry("Orders", "web:orders", WORK_ORDERS),
+    Entry("Products", "web:products", WORK_ORDERS),
     Entry("Stack", "web:stack", WORK_STACK),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import include, path
 
-from ordermanager.web.views import home, order_page, orders, stack
+from ordermanager.web.views import home, order_page, orders, products, stack
 
 app_name = "web"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:number>/", order_page.order_page, name="order"),
     path("orders/<int:number>/<str:form>/", order_page.order_action, name="order_action"),
+    path("products/", products.product_list, name="products"),
+    path("products/<int:product_id>/", products.product_page, name="product"),
     path("stack/", stack.stack_viewer, name="stack"),
     path("stack/<int:record_id>/", stack.record_page, name="stack_record"),
     path("stack/<int:record_id>/retry/", stack.retry_record, name="stack_retry"),
