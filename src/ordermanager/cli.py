@@ -19,7 +19,8 @@ from typing import TextIO
 GROUPS: dict[str, list[tuple[str, str]]] = {
     "Orders": [
         ("order", "work an order: show, timeline, approve, hold, pick, ship dates, cancel, returns"),
-        ("tracking", "add tracking numbers; Process Tracking Numbers"),
+        ("tracking", "add tracking numbers, import shipping tools' files; Process Tracking Numbers"),
+        ("stock", "stock per warehouse: set, adjust, import counts; send levels to the carts"),
         ("import-orders", "download new orders from the carts"),
         ("import-problems", "orders set aside at import, and why; retry them"),
     ],
@@ -41,6 +42,7 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
         ("createsuperuser", "add an administrator"),
         ("changepassword", "change a user's password"),
         ("rotate-key", "re-encrypt every stored secret under a new encryption key"),
+        ("api-token", "personal tokens for the REST API: create, list, revoke"),
         ("django", "Django's own commands (ordermanager django help)"),
     ],
 }

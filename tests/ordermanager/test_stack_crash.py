@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -17,7 +18,11 @@ from django.conf import settings
 from django.db import connection
 
 from casandbox import demo
+from ordermanager.carts import actions as carts
+from ordermanager.inventory import actions as inventory
+from ordermanager.inventory.models import CartProduct
 from ordermanager.orders.models import TimelineEntry, TimelineEvent
+from ordermanager.params import actions as params
 from ordermanager.stack import leases
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 from tests.conftest import make_sandbox_cart
@@ -98,6 +103,18 @@ def sending(process: Popen) -> bool:
     return StackRecord.objects.filter(state=State.IN_FLIGHT, claimed_by__contains=f":{process.pid}:").exists()
 
 
+def deliver_the_rest(log: IO[str]) -> Popen:
+    """A controller that runs until nothing is left to deliver, then is stopped with SIGTERM."""
+    survivor = controller(log)
+    try:
+        wait_until_alive(survivor)
+        wait_until_delivered(timeout=180)
+    finally:
+        survivor.terminate()
+        survivor.wait(30)
+    return survivor
+
+
 def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live_cart, ca, log):  # noqa: F811
     # given 30 shipments to deliver, and a sandbox slow enough that kills land mid-flight
     orders = [shipped_order(live_cart, ca, f"1ZKILL{n:04d}") for n in range(30)]
@@ -118,13 +135,7 @@ def test_kill_9_at_random_points_still_delivers_every_shipment_exactly_once(live
         process.wait()
         if not undelivered():
             break
-    survivor = controller(log)
-    try:
-        wait_until_alive(survivor)
-        wait_until_delivered(timeout=180)
-    finally:
-        survivor.terminate()
-        survivor.wait(30)
+    survivor = deliver_the_rest(log)
 
     # then every shipment reached the sandbox exactly once
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
@@ -170,3 +181,53 @@ def test_two_controllers_on_postgresql_never_send_the_same_record(live_cart, ca,
     assert ships_per_order(ca) == {int(o.channel_order_id): 1 for o in orders}, tail(log)
     ships = [c for c in ca.calls(route="ship") if c["status"] == 204]
     assert len(ships) == len(orders)
+
+
+def test_kill_9_during_a_resync_loses_nothing_and_never_leaves_an_older_level(live_cart, ca, log):  # noqa: F811
+    # given 40 SKUs counted, a cart that synchronizes inventory, and a full resync queued
+    params.set_parameter("SynchQOH", "True")
+    carts.edit_cart(live_cart, synchronize_inventory=True)
+    live_cart.refresh_from_db()
+    skus = [f"WID-{n:03d}" for n in range(1, 41)]
+    for n, sku in enumerate(skus, start=1):
+        inventory.set_stock(sku, n)
+    StackRecord.objects.all().delete()
+    inventory.queue_levels(live_cart, every_sku=True, reason="full resync")
+    ca.set_latency(60)
+
+    # when the controller is killed with SIGKILL mid-resync, and levels change while it is down
+    process = controller(log)
+    wait_for(
+        lambda: len([c for c in ca.calls(route="update_quantity") if c["status"] == 204]) >= 10,
+        "10 UpdateQuantity calls answered",
+        timeout=60,
+        process=process,
+    )
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    for n, sku in enumerate(skus, start=1):
+        if n % 2:
+            inventory.set_stock(sku, 100 + n)
+    deliver_the_rest(log)
+
+    # then every SKU shows its newest level at the cart: nothing lost, nothing older sent last
+    expected = {sku: (100 + n if n % 2 else n) for n, sku in enumerate(skus, start=1)}
+    last: dict[str, int] = {}
+    ids = {p["ID"]: p["Sku"] for p in (ca.product(i) for i in _product_ids(live_cart, skus))}
+    for call in ca.calls(route="update_quantity"):
+        if call["status"] == 204:
+            product = int(call["path"].split("(")[1].split(")")[0])
+            last[ids[product]] = json.loads(call["body"])["Value"]["Updates"][0]["Quantity"]
+    assert last == expected, tail(log)
+    shown = {
+        ids[i]: {r["DistributionCenterID"]: r["AvailableQuantity"] for r in ca.product(i)["DCQuantities"]} for i in ids
+    }
+    assert {sku: centers[1] for sku, centers in shown.items()} == expected
+    # records in flight at the kill were folded into the newer change's record (cleared) or sent again
+    assert set(StackRecord.objects.values_list("state", flat=True)) <= {State.SENT, State.CLEARED}
+    interrupted = StackRecord.objects.filter(state=State.CLEARED) | StackRecord.objects.filter(attempts__gt=1)
+    assert interrupted.exists()
+
+
+def _product_ids(cart, skus: list[str]) -> list[int]:
+    return list(CartProduct.objects.filter(cart=cart, sku__in=skus).values_list("remote_id", flat=True))

@@ -67,7 +67,10 @@ def _segments(ctx: Ctx) -> list[tuple[str, str]]:
 
 def filtered(opts: QueryOptions, entities: Iterable[Entity], etype: EntityType) -> list[Entity]:
     matches = [e for e in entities if opts.filter(e)] if opts.filter else list(entities)
-    sort_entities(matches, etype, opts.orderby or [("ID", False)])
+    # Entities without an ID (a product's DCQuantities) keep their stored order unless asked otherwise.
+    default = [("ID", False)] if "ID" in etype.props else []
+    if opts.orderby or default:
+        sort_entities(matches, etype, opts.orderby or default)
     return matches
 
 

@@ -1,82 +1,225 @@
-"""The only door to stock levels. A change queues a stock update for every cart that synchronizes inventory."""
+"""The only door to stock levels. A change queues a stock record for every cart that synchronizes inventory.
+
+Levels are kept per warehouse; the product's `quantity_on_hand` is their sum, written in the same
+transaction. Every change writes a StockMove (the product's history). A stock record names only the
+cart and the SKU: the levels are read when it is sent, so a burst of changes sends the last one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.inventory.models import Product
+from ordermanager.inventory.models import CartProduct, CenterMapping, Product, StockLevel, StockMove, Warehouse
 from ordermanager.params import actions as params
+from ordermanager.stack.models import RecordKind, StackRecord, State
 from ordermanager.stack.outbox import enqueue_inventory_update
 
 MAX_STOCK = 10_000_000
+DEFAULT_WAREHOUSE = "MAIN"
 
 
-def _sync(product: Product, reason: str, carts: Iterable[Cart] | None = None) -> int:
-    """Queue the SKU's new level for each active cart that synchronizes inventory, where SynchQOH is on."""
+def syncing_carts() -> list[Cart]:
+    """Active carts whose Synchronize Inventory is ticked, whose type can take stock, and where SynchQOH is on."""
+    carts = Cart.objects.filter(active=True, synchronize_inventory=True).select_related("channeladvisor")
+    return [c for c in carts if c.type.syncs_inventory and params.get("SynchQOH", cart=c)]
+
+
+def _sync(skus: Iterable[str], reason: str) -> int:
     queued = 0
-    for cart in _syncing_carts() if carts is None else carts:
-        if cart.type.syncs_inventory and params.get("SynchQOH", cart=cart):
-            enqueue_inventory_update(cart, product.sku, reason)
+    carts = syncing_carts()
+    for sku in skus:
+        for cart in carts:
+            enqueue_inventory_update(cart, sku, reason)
             queued += 1
     return queued
 
 
-def _syncing_carts() -> list[Cart]:
-    return list(Cart.objects.filter(active=True, synchronize_inventory=True))
-
-
-def _check_sku(sku: str) -> str:
+def check_sku(sku: str) -> str:
     text = (sku or "").strip()
     if not text or len(text) > 100:
-        raise InputError("sku", "a SKU is 1 to 100 characters")
+        raise InputError("sku", f"a SKU is 1 to 100 characters, not {sku!r}")
     return text
 
 
-@transaction.atomic
-def set_stock(sku: str, quantity: int, *, title: str = "") -> Product:
-    """Set the quantity on hand (a stock count), creating the product if it is new."""
-    if not isinstance(quantity, int) or not 0 <= quantity <= MAX_STOCK:
-        raise InputError("quantity", f"must be a whole number from 0 to {MAX_STOCK}, not {quantity!r}")
-    product, _ = Product.objects.select_for_update().get_or_create(sku=_check_sku(sku))
-    product.quantity_on_hand = quantity
-    if title:
-        product.title = title[:300]
-    product.save()
-    _sync(product, "stock count")
-    return product
+def _check_quantity(field: str, value: int, *, signed: bool) -> int:
+    low = -MAX_STOCK if signed else 0
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_STOCK or (signed and not value):
+        rule = f"a non-zero whole number from -{MAX_STOCK} to {MAX_STOCK}" if signed else f"0 to {MAX_STOCK}"
+        raise InputError(field, f"must be {rule}, not {value!r}")
+    return value
+
+
+def default_warehouse() -> Warehouse:
+    first = Warehouse.objects.order_by("id").first()
+    return first or Warehouse.objects.create(code=DEFAULT_WAREHOUSE, name="Main warehouse")
+
+
+def get_warehouse(code: str | None) -> Warehouse:
+    default = default_warehouse()  # there is always one: the first place stock is counted
+    if not code:
+        return default
+    found = Warehouse.objects.filter(code__iexact=code.strip()).first()
+    if found is None:
+        known = ", ".join(Warehouse.objects.values_list("code", flat=True)) or "none yet"
+        raise InputError("warehouse", f"there is no warehouse {code!r} (known: {known}); add it first")
+    return found
 
 
 @transaction.atomic
-def adjust_stock(sku: str, delta: int, *, reason: str = "adjustment") -> Product:
-    """Add or take away stock of a known SKU."""
-    if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_STOCK:
-        raise InputError("quantity", f"must be a non-zero whole number of at most {MAX_STOCK}, not {delta!r}")
-    product = Product.objects.select_for_update().filter(sku=_check_sku(sku)).first()
-    if product is None:
-        raise InputError("sku", f"there is no product {sku!r}; set its stock first")
-    product.quantity_on_hand += delta
+def add_warehouse(code: str, name: str = "") -> Warehouse:
+    text = (code or "").strip().upper()
+    if not text or len(text) > 30 or not text.replace("-", "").replace("_", "").isalnum():
+        raise InputError("code", f"a warehouse code is 1 to 30 letters, digits, - or _, not {code!r}")
+    if Warehouse.objects.filter(code=text).exists():
+        raise InputError("code", f"warehouse {text} already exists")
+    default_warehouse()  # the default comes first, so adding a second never moves where sales are taken
+    return Warehouse.objects.create(code=text, name=name[:100])
+
+
+def _move(product: Product, warehouse: Warehouse, *, to: int | None, by: int | None, reason: str, actor: str) -> int:
+    """Set or change one level; returns the change (0 when the level already was `to`)."""
+    level, _ = StockLevel.objects.select_for_update().get_or_create(product=product, warehouse=warehouse)
+    change = (to - level.quantity) if to is not None else (by or 0)
+    if not change:
+        return 0
+    level.quantity += change
+    level.save(update_fields=["quantity"])
+    StockMove.objects.create(
+        product=product, warehouse=warehouse, change=change, quantity_after=level.quantity, reason=reason, actor=actor
+    )
+    product.quantity_on_hand = product.stock_levels.aggregate(n=Sum("quantity"))["n"] or 0
     product.save(update_fields=["quantity_on_hand", "updated_at"])
-    _sync(product, reason)
+    return change
+
+
+@transaction.atomic
+def set_stock(
+    sku: str,
+    quantity: int,
+    *,
+    warehouse: str | None = None,
+    title: str = "",
+    reason: str = "stock count",
+    actor: str = "",
+) -> Product:
+    """Set the quantity on hand at a warehouse (a stock count), creating the product if it is new.
+
+    Setting the level it already has changes nothing and queues nothing (so a file imported twice is harmless).
+    """
+    _check_quantity("quantity", quantity, signed=False)
+    place = get_warehouse(warehouse)
+    product, created = Product.objects.select_for_update().get_or_create(
+        sku=check_sku(sku), defaults={"title": title[:300]}
+    )
+    if title and not created and product.title != title[:300]:
+        product.title = title[:300]
+        product.save(update_fields=["title", "updated_at"])
+    if _move(product, place, to=quantity, by=None, reason=reason, actor=actor) or created:
+        _sync([product.sku], reason)
     return product
 
 
-def record_sales(sold: Iterable[tuple[str, int]], reason: str) -> None:
-    """Inside an order action: units sold (or, when negative, returned to stock) of known SKUs.
+@transaction.atomic
+def adjust_stock(
+    sku: str, change: int, *, warehouse: str | None = None, reason: str = "adjustment", actor: str = ""
+) -> Product:
+    """Add or take away stock of a known SKU at a warehouse."""
+    _check_quantity("quantity", change, signed=True)
+    place = get_warehouse(warehouse)
+    product = Product.objects.select_for_update().filter(sku=check_sku(sku)).first()
+    if product is None:
+        raise InputError("sku", f"there is no product {sku!r}; set its stock first (ordermanager stock set)")
+    _move(product, place, to=None, by=change, reason=(reason or "adjustment")[:200], actor=actor)
+    _sync([product.sku], reason)
+    return product
 
-    One UPDATE for all the SKUs, so the queries do not grow with the order's lines.
+
+def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[str, str] | None = None) -> None:
+    """Inside an order action: units sold (or, when negative, back in stock) at the default warehouse.
+
+    A SKU not kept yet becomes a product (with the line's title). The queries do not grow with the
+    order's lines: one INSERT of new products, one UPDATE of levels, one of totals, one INSERT of moves.
     """
     totals: dict[str, int] = {}
     for sku, quantity in sold:
-        totals[sku] = totals.get(sku, 0) + quantity
+        if sku:
+            totals[sku] = totals.get(sku, 0) + quantity
+    totals = {sku: n for sku, n in totals.items() if n}
     if not totals:
         return
-    taken = Case(*(When(sku=sku, then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
-    if Product.objects.filter(sku__in=totals).update(quantity_on_hand=F("quantity_on_hand") - taken):
-        carts = _syncing_carts()
-        for product in Product.objects.filter(sku__in=totals):
-            _sync(product, reason, carts)
+    titles = titles or {}
+    Product.objects.bulk_create(
+        [Product(sku=sku, title=titles.get(sku, "")[:300]) for sku in totals], ignore_conflicts=True
+    )
+    place = default_warehouse()
+    ids = dict(Product.objects.select_for_update().filter(sku__in=totals).values_list("sku", "pk"))
+    StockLevel.objects.bulk_create(
+        [StockLevel(product_id=pk, warehouse=place) for pk in ids.values()], ignore_conflicts=True
+    )
+    taken = Case(*(When(product_id=ids[sku], then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
+    StockLevel.objects.filter(product_id__in=ids.values(), warehouse=place).update(quantity=F("quantity") - taken)
+    by_product = Case(*(When(pk=ids[sku], then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
+    Product.objects.filter(pk__in=ids.values()).update(quantity_on_hand=F("quantity_on_hand") - by_product)
+    after = dict(
+        StockLevel.objects.filter(product_id__in=ids.values(), warehouse=place).values_list("product_id", "quantity")
+    )
+    StockMove.objects.bulk_create(
+        StockMove(product_id=ids[sku], warehouse=place, change=-n, quantity_after=after[ids[sku]], reason=reason[:200])
+        for sku, n in totals.items()
+    )
+    _sync(sorted(totals), reason)
+
+
+def unconfirmed_skus(cart: Cart) -> QuerySet[Product]:
+    """Products whose level the cart has not confirmed since it last changed (never sent, or changed since)."""
+    last_sent = StackRecord.objects.filter(
+        cart=cart, kind=RecordKind.INVENTORY_UPDATE, sku=OuterRef("sku"), state=State.SENT
+    ).order_by("-sent_at")
+    return Product.objects.annotate(sent=Subquery(last_sent.values("sent_at")[:1])).filter(
+        Q(sent__isnull=True) | Q(updated_at__gt=F("sent"))
+    )
+
+
+@transaction.atomic
+def queue_levels(cart: Cart, *, every_sku: bool, limit: int | None = None, reason: str = "Send QOH") -> list[int]:
+    """Send QOH by hand, or a full resync (`every_sku`): a stock record per SKU, at most `limit` of them.
+
+    Returns the records' IDs (a SKU already waiting folds into its open record).
+    """
+    if not (cart.active and cart.synchronize_inventory and cart.type.syncs_inventory):
+        raise InputError("cart", f"{cart.store_name} does not synchronize inventory (tick Synchronize Inventory)")
+    if limit is not None and limit < 1:
+        raise InputError("max", f"must be at least 1, not {limit}")
+    products = Product.objects.all() if every_sku else unconfirmed_skus(cart)
+    chosen = products.order_by("sku").values_list("sku", flat=True)
+    return [enqueue_inventory_update(cart, sku, reason).pk for sku in chosen[:limit]]
+
+
+# --- where levels go at a cart ---------------------------------------------------------------
+
+
+@transaction.atomic
+def map_center(cart: Cart, warehouse: str, center_id: int | None) -> CenterMapping | None:
+    """Show a warehouse's level in one of the cart's distribution centers (None: stop sending it there)."""
+    place = get_warehouse(warehouse)
+    CenterMapping.objects.filter(cart=cart, warehouse=place).delete()
+    if center_id is None:
+        return None
+    if CenterMapping.objects.filter(cart=cart, center_id=center_id).exists():
+        raise InputError("center", f"distribution center {center_id} already shows another warehouse of {cart}")
+    return CenterMapping.objects.create(cart=cart, warehouse=place, center_id=center_id)
+
+
+def remember_remote_id(cart: Cart, sku: str, remote_id: int) -> None:
+    """The cart told us its ID for a SKU: kept, so the next change of the SKU costs one call."""
+    CartProduct.objects.update_or_create(cart=cart, sku=sku, defaults={"remote_id": remote_id})
+
+
+def forget_remote_id(cart: Cart, sku: str) -> None:
+    """The cart answered 404 for the kept ID: look it up again next time."""
+    CartProduct.objects.filter(cart=cart, sku=sku).delete()

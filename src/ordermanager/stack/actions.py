@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import DurationField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, DurationField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -22,7 +22,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.models import Shipment
 from ordermanager.stack import metrics
-from ordermanager.stack.models import OPEN_STATES, Lease, StackRecord, State
+from ordermanager.stack.models import OPEN_STATES, Lease, RecordKind, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")
 
@@ -52,6 +52,9 @@ def _skip_locked(query: QuerySet) -> QuerySet:
     return query
 
 
+STOCK_LAST = Case(When(kind=RecordKind.INVENTORY_UPDATE, then=Value(1)), default=Value(0))
+
+
 def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: float) -> list[StackRecord]:
     """Take up to `limit` due records of one cart (None: the e-mail lane) and mark them in flight.
 
@@ -70,7 +73,9 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
         due = (
             StackRecord.objects.filter(_lane_filter(cart_id), state__in=OPEN_STATES, next_attempt_at__lte=now)
             .filter(~Exists(busy))
-            .order_by("next_attempt_at", "id")
+            # Status updates go first when both wait: a resync's thousands of stock records never hold up a
+            # shipment, and stock records take the account's calls that are left.
+            .order_by(STOCK_LAST, "next_attempt_at", "id")
         )
         ids = list(_skip_locked(due).values_list("id", flat=True)[:limit])
         if not ids:

@@ -142,12 +142,15 @@ def _inventory_update(record: StackRecord, connector: Connector | None, guard: G
     product = Product.objects.filter(sku=record.sku).first()
     if product is None:
         return f"SKU {record.sku} is no longer kept here; nothing sent"
-    quantity = max(product.quantity_on_hand, 0)
-    outcome = connector.push_quantities([QuantityUpdate(record.sku, quantity)], guard=guard)
+    # Read now, not when the change was made: a record sent late still carries the newest levels.
+    levels = product.levels()
+    quantity = max(sum(levels.values()), 0)
+    outcome = connector.push_quantities([QuantityUpdate(record.sku, quantity, levels)], guard=guard)
     error = outcome.get(record.sku)
     if error is not None:
         raise error
-    return f"{record.cart.store_name} now shows {quantity} of {record.sku}"
+    shown = ", ".join(f"{code} {n}" for code, n in sorted(levels.items()))
+    return f"{record.cart.store_name} now shows {quantity} of {record.sku} ({shown or 'no levels'})"
 
 
 def _email(record: StackRecord) -> str:

@@ -22,6 +22,7 @@ TOP = [
     Entry("Home", "web:home", WORK_ORDERS),
     Entry("Orders", "web:orders", WORK_ORDERS),
     Entry("Import tracking", "web:tracking_import", WORK_ORDERS),
+    Entry("Products", "web:products", WORK_ORDERS),
     Entry("Stack", "web:stack", WORK_STACK),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import include, path
 
-from ordermanager.web.views import home, order_page, orders, stack, tracking_import
+from ordermanager.web.views import home, order_page, orders, products, stack, tracking_import
 
 app_name = "web"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("orders/<int:number>/<str:form>/", order_page.order_action, name="order_action"),
     path("tracking/import/", tracking_import.import_page, name="tracking_import"),
     path("tracking/reports/<str:name>", tracking_import.report_file, name="tracking_report"),
+    path("products/", products.product_list, name="products"),
+    path("products/<int:product_id>/", products.product_page, name="product"),
     path("stack/", stack.stack_viewer, name="stack"),
     path("stack/<int:record_id>/", stack.record_page, name="stack_record"),
     path("stack/<int:record_id>/retry/", stack.retry_record, name="stack_retry"),

@@ -163,8 +163,33 @@ class MalformedOrder:
 
 @dataclass(frozen=True)
 class QuantityUpdate:
+    """A SKU's levels as they are now: the total, and by warehouse code for carts that keep several places."""
+
     sku: str
     quantity: int
+    by_warehouse: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteCenter:
+    """A place the cart keeps stock for (a ChannelAdvisor distribution center)."""
+
+    center_id: int
+    name: str
+    code: str
+    deleted: bool
+    externally_managed: bool
+    is_default: bool
+
+    @property
+    def writable(self) -> bool:
+        return not (self.deleted or self.externally_managed)
+
+    @property
+    def state(self) -> str:
+        if self.deleted:
+            return "deleted"
+        return "externally managed (never written)" if self.externally_managed else "managed here"
 
 
 def check_readable(cart: Any, settings: Any, fields: tuple[str, ...]) -> None:
@@ -245,6 +270,10 @@ class Connector(ABC):
     def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:
         """Send stock levels; the answer says per SKU whether it took."""
         raise self._unsupported("synchronize inventory")
+
+    def distribution_centers(self) -> list[RemoteCenter]:
+        """The places the account keeps stock for, with their state."""
+        raise self._unsupported("keep distribution centers")
 
     def close(self) -> None:  # noqa: B027 - a connector without resources needs no close
         """Release connections."""

@@ -6,6 +6,9 @@ type is reached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.utils.module_loading import import_string
 
 from ordermanager.carts.connectors.base import CartError, Connector, ErrorKind
@@ -13,8 +16,10 @@ from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 
+T = TypeVar("T")
+
 # The stack paces an account through the gate it hands in.
-__all__ = ["AccountGate", "check_secrets", "connector_for", "test_cart_settings"]
+__all__ = ["AccountGate", "ask_cart", "check_secrets", "connector_for", "test_cart_settings"]
 
 
 def _connector_class(cart: Cart) -> type[Connector]:
@@ -40,13 +45,18 @@ def test_cart_settings(cart: Cart) -> str:
 
     It talks to the network: call it outside any database transaction.
     """
+    return ask_cart(cart, lambda connector: connector.test_settings())
 
+
+def ask_cart(cart: Cart, question: Callable[[Connector], T]) -> T:
+    """One question to the cart over a connector of its own (Test Settings, its distribution centers), with
+    the same errors as test_cart_settings. It talks to the network: call it outside any transaction."""
     try:
         connector = connector_for(cart)
     except CartError as error:
         raise InputError("cart", str(error)) from None
     try:
-        return connector.test_settings()
+        return question(connector)
     except CartError as error:
         raise InputError("settings", str(error)) from None
     finally:

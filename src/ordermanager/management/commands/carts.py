@@ -12,11 +12,12 @@ from django.core.management.base import CommandParser
 
 from ordermanager.carts import actions as carts
 from ordermanager.carts import carriers
-from ordermanager.carts.connectors.registry import test_cart_settings
+from ordermanager.carts.connectors.registry import ask_cart, test_cart_settings
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
 from ordermanager.errors import InputError
+from ordermanager.inventory.models import CenterMapping
 from ordermanager.management.base import ProductCommand, parse_int
 
 FLAGS = {
@@ -135,6 +136,11 @@ class Command(ProductCommand):
         _cart_options(edit)
         self.sub("delete", "Delete a cart that has no orders.").add_argument("store_name", help=STORE_NAME)
         self.sub("test", "Test Settings: get a token and read the profile.").add_argument("store_name", help=STORE_NAME)
+        self.sub(
+            "dcs",
+            "The account's distribution centers, their state and the warehouse mapped to each.",
+            ("store_name", STORE_NAME),
+        )
         mapping = self.sub("map-carrier", "Map a shipping method (carrier and class) to the cart's codes.")
         for name in ("store_name", "carrier", "shipping_class", "cart_carrier", "cart_class"):
             mapping.add_argument(name, help=POSITIONALS[name])
@@ -205,6 +211,18 @@ class Command(ProductCommand):
 
     def do_test(self, store_name: str, **_: Any) -> None:
         self.stdout.write(test_cart_settings(get_cart(store_name)))
+
+    def do_dcs(self, store_name: str, **_: Any) -> None:
+        cart = get_cart(store_name)
+        centers = ask_cart(cart, lambda connector: connector.distribution_centers())
+        mapped = dict(CenterMapping.objects.filter(cart=cart).values_list("center_id", "warehouse__code"))
+        for c in centers:
+            default = " (default)" if c.is_default else ""
+            warehouse = f"warehouse {mapped[c.center_id]}" if c.center_id in mapped else "-"
+            self.stdout.write(f"{c.center_id:>6}  {c.code:<12} {c.name:<30} {c.state}{default}  {warehouse}")
+        writable = [c for c in centers if c.writable]
+        if len(writable) == 1 and not mapped:
+            self.stdout.write("One center the merchant manages: stock goes there, no mapping needed.")
 
     def do_map_carrier(
         self, store_name: str, carrier: str, shipping_class: str, cart_carrier: str, cart_class: str, **_: Any

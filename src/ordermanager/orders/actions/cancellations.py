@@ -142,6 +142,7 @@ def return_item(order: Order | int, item: int | str, quantity: int, *, actor: st
         )
     line.quantity_returned += quantity
     line.save(update_fields=["quantity_returned"])
+    record_sales([(line.sku, -quantity)], f"order {order.pk} returned")
     events.item_returned(order, line, quantity, actor)
     fire(order, "ItemReturn", actor=actor, items=[line])
     if all(i.quantity_returned >= i.quantity_shipped for i in items_of(order)):

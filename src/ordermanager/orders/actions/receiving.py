@@ -98,7 +98,11 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     order = Order.objects.create(cart=cart, **fields)
     OrderItem.objects.bulk_create(i.line_of(order) for i in items)
     events.order_received(order, cart, len(items), actor)
-    record_sales([(item.sku.strip(), item.quantity) for item in items], f"order {order.pk}")
+    record_sales(
+        [(item.sku.strip(), item.quantity) for item in items],
+        f"order {order.pk}",
+        titles={item.sku.strip(): item.title for item in items},
+    )
     fire(order, "OrderImport", actor=actor)
     return order
 
@@ -111,7 +115,7 @@ def add_item(order: Order | int, item: NewItem, *, actor: str) -> OrderItem:
     line = item.line_of(order)
     line.save()
     events.item_added(order, line, actor)
-    record_sales([(line.sku, line.quantity)], f"order {order.pk}")
+    record_sales([(line.sku, line.quantity)], f"order {order.pk}", titles={line.sku: line.title})
     refresh_shipping_status(order, actor)
     fire(order, "ItemAdd", actor=actor, items=[line])
     return line
@@ -137,6 +141,8 @@ def change_item(
     if quantity is None and title is None:
         raise InputError("item", "nothing to change: give a quantity or a title")
     line.save()
+    if old_quantity is not None:
+        record_sales([(line.sku, line.quantity - old_quantity)], f"order {order.pk} quantity changed")
     events.item_changed(order, line, old_quantity, title is not None, actor)
     refresh_shipping_status(order, actor)
     fire(order, "ItemChange", actor=actor, items=[line])

@@ -68,6 +68,8 @@ class Profile(_Shape):
 class DistributionCenter(_Shape):
     ID: Id
     ProfileID: Id | None = None
+    Name: str | None = None
+    Code: str | None = None
     IsDeleted: bool = False
     IsExternallyManaged: bool = False
     Type: str | None = None

@@ -16,6 +16,7 @@ from ordermanager.carts.connectors.base import (
     MalformedOrder,
     Outcome,
     QuantityUpdate,
+    RemoteCenter,
     RemoteFulfillment,
     RemoteOrder,
     ShipmentRequest,
@@ -24,6 +25,7 @@ from ordermanager.carts.connectors.channeladvisor import answers
 from ordermanager.carts.connectors.channeladvisor import orders as order_format
 from ordermanager.carts.connectors.channeladvisor.client import ChannelAdvisorClient
 from ordermanager.carts.connectors.channeladvisor.shipments import plan_shipments
+from ordermanager.carts.connectors.channeladvisor.stock import StockSender, odata_quote
 from ordermanager.carts.connectors.channeladvisor.wire import Limits
 from ordermanager.carts.connectors.pacing import AccountGate, account_gate
 from ordermanager.carts.models import Cart, ChannelAdvisorAccount
@@ -39,10 +41,6 @@ NOTHING_TO_SHIP = "unshipped quantity"
 
 def utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def odata_quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def cart_limits(cart: Cart) -> Limits:
@@ -78,8 +76,7 @@ class ChannelAdvisorConnector(Connector):
         )
         # A connector lives for one import run or one Test Settings: their pages count against one budget.
         self.run_pages = self.client.budget()
-        self._product_ids: dict[str, int] = {}
-        self._center: int | None = None
+        self.stock = StockSender(cart, self.account, self.client)
 
     def close(self) -> None:
         self.client.close()
@@ -216,67 +213,17 @@ class ChannelAdvisorConnector(Connector):
 
     # --- stock ------------------------------------------------------------------------------
 
-    def _product_id(self, sku: str) -> int | None:
-        if sku not in self._product_ids:
-            query = {
-                "$filter": f"ProfileID eq {self.account.profile_id} and Sku eq {odata_quote(sku)}",
-                "$select": "ID",
-            }
-            found = next(self.client.records(answers.ProductId, "/v1/Products", query), None)
-            if found is None:
-                return None
-            self._product_ids[sku] = found.ID
-        return self._product_ids[sku]
-
-    def _distribution_center(self) -> int:
-        """The profile's default DC if the merchant manages it, else its lowest-numbered one that it manages."""
-        if self._center is not None:
-            return self._center
-        profile = self.account.profile_id
-        centers = [
-            dc
-            for dc in self.client.records(answers.DistributionCenter, "/v1/DistributionCenters", {})
-            if dc.ProfileID in (None, profile)
-            and not dc.IsDeleted
-            and not dc.IsExternallyManaged
-            and dc.Type != "ExternallyManaged"
-        ]
-        if not centers:
-            raise CartError(
-                ErrorKind.PERMANENT,
-                "the ChannelAdvisor account has no distribution center that the merchant manages",
-                fix_hint="add a warehouse distribution center in ChannelAdvisor",
-            )
-        ids = {dc.ID for dc in centers}
-        default = next(
-            (
-                p.DefaultDistributionCenterID
-                for p in self.client.records(answers.Profile, "/v1/Profiles", {})
-                if profile == p.ID
-            ),
-            None,
-        )
-        self._center = default if default is not None and default in ids else min(ids)
-        return self._center
-
     def push_quantities(self, updates: list[QuantityUpdate], guard: Guard | None = None) -> dict[str, CartError | None]:
         outcome: dict[str, CartError | None] = {}
-        center = self._distribution_center()
         for update in updates:
-            product = self._product_id(update.sku)
-            if product is None:
-                outcome[update.sku] = CartError(
-                    ErrorKind.PERMANENT,
-                    f"ChannelAdvisor has no product with SKU {update.sku} in profile {self.account.profile_id}",
-                    fix_hint="create the product in ChannelAdvisor, or untick Synchronize Inventory",
-                )
-                continue
-            body = {
-                "Value": {
-                    "UpdateType": "Absolute",
-                    "Updates": [{"DistributionCenterID": center, "Quantity": update.quantity}],
-                }
-            }
-            self.client.request("POST", f"/v1/Products({product})/UpdateQuantity", json=body, guard=guard)
-            outcome[update.sku] = None
+            try:
+                self.stock.push(update, guard)
+                outcome[update.sku] = None
+            except CartError as error:
+                if error.kind != ErrorKind.PERMANENT:
+                    raise  # the account's trouble, not the SKU's: the record waits and retries
+                outcome[update.sku] = error
         return outcome
+
+    def distribution_centers(self) -> list[RemoteCenter]:
+        return sorted(self.stock.centers(fresh=True).values(), key=lambda c: c.center_id)
