@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,10 @@ def test_stock_commands_set_adjust_and_show_the_history():
 
     text = shown.getvalue()
     assert "CLI-1  Blue mug\nOn hand: 7\n  MAIN: 7\nHistory (newest first):" in text
-    assert text.index("-5 -> 7  breakage") < text.index("+12 -> 12  stock count")
+    as_json = io.StringIO()
+    call_command("stock", "show", "CLI-1", "--json", stdout=as_json)
+    history = [(m["change"], m["quantity_after"], m["reason"]) for m in json.loads(as_json.getvalue())["history"]]
+    assert history == [(-5, 7, "breakage"), (12, 12, "stock count")]
     with pytest.raises(CommandError, match="change: must be a whole number, not '\\+x'"):
         call_command("stock", "adjust", "CLI-1", "+x", stdout=io.StringIO())
 

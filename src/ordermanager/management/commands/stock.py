@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +18,37 @@ class Command(ProductCommand):
     help = "Stock: set, adjust, import a count file, show a SKU, warehouses and centers, send levels to a cart."
 
     def add_subcommands(self) -> None:
-        put = self.sub("set", "Set a SKU's quantity on hand (a count); creates the product if new.", "sku", "quantity")
+        sku = ("sku", "the product's SKU")
+        put = self.sub(
+            "set",
+            "Set a SKU's quantity on hand (a count); creates the product if new.",
+            sku,
+            ("quantity", "the count"),
+        )
         put.add_argument("--warehouse", help="warehouse code; default the first warehouse")
-        put.add_argument("--title", default="")
-        adjust = self.sub("adjust", "Add or take away stock: +N or -N.", "sku", "change")
-        adjust.add_argument("--warehouse")
-        adjust.add_argument("--reason", default="adjustment")
-        imported = self.sub("import", "Set levels from a CSV file: sku,quantity[,warehouse].", "file")
+        put.add_argument("--title", default="", help="the product's title, for a new product")
+        adjust = self.sub("adjust", "Add or take away stock: +N or -N.", sku, ("change", "+N or -N"))
+        adjust.add_argument("--warehouse", help="warehouse code; default the first warehouse")
+        adjust.add_argument("--reason", default="adjustment", help="why, kept in the product's history")
+        imported = self.sub(
+            "import", "Set levels from a CSV file: sku,quantity[,warehouse].", ("file", "the count file (CSV)")
+        )
         imported.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
-        self.sub("show", "A SKU's levels per warehouse and its recent history.", "sku")
-        listing = self.sub("list", "Products and their quantity on hand.")
-        listing.add_argument("--search", default="")
-        self.sub("warehouses", "Warehouses and the cart centers they are mapped to.")
-        add = self.sub("add-warehouse", "Add a warehouse.", "code")
-        add.add_argument("--name", default="")
-        mapping = self.sub("map-center", "Show a warehouse in a cart's distribution center ('none' to stop).")
-        for name in ("cart", "warehouse", "center"):
-            mapping.add_argument(name)
+        self.sub("show", "A SKU's levels per warehouse and its recent history.", sku, json=True)
+        listing = self.sub("list", "Products and their quantity on hand.", json=True)
+        listing.add_argument("--search", default="", help="part of a SKU or title")
+        self.sub("warehouses", "Warehouses and the cart centers they are mapped to.", json=True)
+        add = self.sub("add-warehouse", "Add a warehouse.", ("code", "a short code, e.g. WEST"))
+        add.add_argument("--name", default="", help="a name people read")
+        self.sub(
+            "map-center",
+            "Show a warehouse in a cart's distribution center ('none' to stop).",
+            ("cart", "the cart's store name"),
+            ("warehouse", "the warehouse code"),
+            ("center", "the DistributionCenterID (ordermanager carts dcs NAME), or none"),
+        )
         sync = self.sub("sync", "Send levels to a cart: the unconfirmed SKUs (Send QOH), or --all (a full resync).")
-        sync.add_argument("--cart", required=True)
+        sync.add_argument("--cart", required=True, help="the cart's store name")
         sync.add_argument(
             "--all", dest="every", action="store_true", help="every SKU, not only those the cart has not confirmed"
         )
@@ -72,32 +83,70 @@ class Command(ProductCommand):
         if report.refused:
             raise InputError("file", f"{len(report.refused)} row(s) refused; correct them and import the file again")
 
-    def do_show(self, sku: str, **_: Any) -> None:
+    def do_show(self, sku: str, json: bool, **_: Any) -> None:
         product = Product.objects.filter(sku=actions.check_sku(sku)).first()
         if product is None:
             raise InputError("sku", f"there is no product {sku!r}")
-        self.stdout.write(f"{product.sku}  {product.title}\nOn hand: {product.quantity_on_hand}")
-        for code, quantity in sorted(product.levels().items()):
-            self.stdout.write(f"  {code}: {quantity}")
-        self.stdout.write("History (newest first):")
-        for move in product.moves.select_related("warehouse")[:HISTORY]:
-            when = move.at.strftime("%Y-%m-%d %H:%M:%S")
-            self.stdout.write(
-                f"  {when}  {move.warehouse.code}  {move.change:+d} -> {move.quantity_after}  {move.reason}"
-                f"{'  by ' + move.actor if move.actor else ''}"
+        moves = [
+            {
+                "at": move.at,
+                "warehouse": move.warehouse.code,
+                "change": move.change,
+                "quantity_after": move.quantity_after,
+                "reason": move.reason,
+                "actor": move.actor,
+            }
+            for move in product.moves.select_related("warehouse")[:HISTORY]
+        ]
+        levels = dict(sorted(product.levels().items()))
+        if json:
+            self.screen.json(
+                {
+                    "sku": product.sku,
+                    "title": product.title,
+                    "on_hand": product.quantity_on_hand,
+                    "levels": levels,
+                    "history": moves,
+                }
             )
+            return
+        self.screen.line(f"{product.sku}  {product.title}")
+        self.screen.line(f"On hand: {product.quantity_on_hand}")
+        for code, quantity in levels.items():
+            self.screen.line(f"  {code}: {quantity}")
+        self.screen.line("History (newest first):")
+        columns = [
+            ("at", "When"),
+            ("warehouse", "Warehouse"),
+            ("change", "Change"),
+            ("quantity_after", "After"),
+            ("reason", "Reason"),
+            ("actor", "By"),
+        ]
+        self.screen.table(columns, moves, empty="No changes yet.")
 
-    def do_list(self, search: str, **_: Any) -> None:
+    def do_list(self, search: str, json: bool, **_: Any) -> None:
         products = Product.objects.all()
         if search:
             products = products.filter(sku__icontains=search) | products.filter(title__icontains=search)
-        for product in products[:500]:
-            self.stdout.write(f"{product.sku:<30} {product.quantity_on_hand:>8}  {product.title}")
+        rows = [{"sku": p.sku, "on_hand": p.quantity_on_hand, "title": p.title} for p in products[:500]]
+        columns = [("sku", "SKU"), ("on_hand", "On hand"), ("title", "Title")]
+        self.screen.rows(columns, rows, as_json=json, empty="No products yet.")
 
-    def do_warehouses(self, **_: Any) -> None:
-        for warehouse in Warehouse.objects.all():
-            centers = ", ".join(f"{m.cart} DC {m.center_id}" for m in CenterMapping.objects.filter(warehouse=warehouse))
-            self.stdout.write(f"{warehouse.code:<12} {warehouse.name:<30} {centers or 'no center mapped'}")
+    def do_warehouses(self, json: bool, **_: Any) -> None:
+        mappings = CenterMapping.objects.select_related("cart")
+        rows = [
+            {
+                "code": w.code,
+                "name": w.name,
+                "centers": [f"{m.cart} DC {m.center_id}" for m in mappings if m.warehouse_id == w.pk],
+            }
+            for w in Warehouse.objects.all()
+        ]
+        if not json:
+            rows = [{**row, "centers": ", ".join(row["centers"]) or "no center mapped"} for row in rows]
+        columns = [("code", "Code"), ("name", "Name"), ("centers", "Cart centers")]
+        self.screen.rows(columns, rows, as_json=json, empty="No warehouses yet.")
 
     def do_add_warehouse(self, code: str, name: str, **_: Any) -> None:
         self.stdout.write(f"Warehouse {actions.add_warehouse(code, name).code} added.")
@@ -128,20 +177,9 @@ class Command(ProductCommand):
         if no_wait:
             self.stdout.write("Queued; the stack controller sends them (ordermanager stack status).")
             return
-        final = syncing.wait(ids, self._bar)
-        self.stdout.write("")
+        progress = self.screen.progress("Sending levels")
+        final = syncing.wait(ids, lambda done, total, _elapsed: progress(done, total))
         problems = final.get("problem", 0)
         self.stdout.write(f"Sent {final.get('sent', 0)}; {problems} problem record(s).")
         if problems:
             self.stdout.write("See them with: ordermanager stack list --state problem (each says what to fix).")
-
-    def _bar(self, done: int, total: int, elapsed: float) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        rate = done / elapsed * 60 if elapsed > 0 else 0.0
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:,.0f}/min  {syncing.duration(elapsed)}"
-        if sys.stdout.isatty():
-            self.stdout.write("\r" + line, ending="")
-            self.stdout.flush()
-        elif done >= total:
-            self.stdout.write(line)
