@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ordermanager.api.problems import Problem, problem_response
+
 NUL = "\x00"
 
 
@@ -32,6 +34,9 @@ class RefuseNulCharacters:
         if field is None:
             return self.get_response(request)
         rule = "must not contain a NUL character (0x00)"
+        if request.path.startswith("/api/"):
+            # The REST API answers in its own documented form: a problem naming the field.
+            return problem_response(422, Problem(422, f"{field}: {rule}", field=field).body())
         if request.htmx:
             # htmx swaps only 2xx answers: the page reloads and shows the message at its top instead.
             messages.error(request, f"{field}: {rule}. Nothing was changed.")

@@ -223,3 +223,11 @@ def test_openapi_and_the_docs_page_are_served_without_a_cdn(db):
     bundle = client.get("/static/ninja/swagger-ui-bundle.js")
     assert bundle.status_code == 200
     bundle.close()
+
+
+def test_a_nul_character_in_a_filter_is_a_422_problem_naming_the_field(db, reader):
+    answer = reader.get("/orders", status_label="Shipped\x00")
+
+    assert answer.status_code == 422
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["field"] == "status_label"
