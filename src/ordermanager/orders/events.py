@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ordermanager.orders import deferred
 from ordermanager.orders.models import Order, OrderItem, Shipment, TimelineEntry, TimelineEvent, TrackingNumber
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ WITHHELD_BECAUSE = {
 
 
 def _write(order: Order, kind: TimelineEvent, message: str, actor: str, **data: Any) -> TimelineEntry:
-    return TimelineEntry.objects.create(order=order, kind=kind, message=message, actor=actor, data=data)
+    return deferred.add_entry(TimelineEntry(order=order, kind=kind, message=message, actor=actor, data=data))
 
 
 def _skus(items: Sequence[OrderItem]) -> str:
@@ -229,16 +230,19 @@ def item_labels_changed(
     order: Order, event_id: str, changes: Sequence[tuple[OrderItem, str]], actor: str
 ) -> list[TimelineEntry]:
     """An entry for each item whose label the event changed (each with its old label), written at once."""
-    return TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            order=order,
-            kind=E.ITEM_LABEL_CHANGED,
-            message=f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
-            actor=actor,
-            data={"event": event_id, "item": item.pk, "old": old, "new": item.status_label},
+    return [
+        _write(
+            order,
+            E.ITEM_LABEL_CHANGED,
+            f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
+            actor,
+            event=event_id,
+            item=item.pk,
+            old=old,
+            new=item.status_label,
         )
         for item, old in changes
-    )
+    ]
 
 
 def status_update_withheld(

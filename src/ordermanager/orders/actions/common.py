@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from ordermanager.action_reads import once_per_action
 from ordermanager.errors import InputError
-from ordermanager.orders import events
+from ordermanager.orders import deferred, events
 from ordermanager.orders.models import (
     Order,
     OrderItem,
@@ -34,7 +34,7 @@ MAX_QUANTITY = 100_000
 def one_action() -> Iterator[None]:
     """One transaction: a failure anywhere rolls back labels, timeline and stack. Parameters and event rules
     are read once in it, however many events it fires."""
-    with transaction.atomic(), once_per_action():
+    with transaction.atomic(), once_per_action(), deferred.written_at_end():
         yield
 
 
@@ -134,13 +134,19 @@ def check_field_sizes(model: type[models.Model], values: dict[str, Any]) -> None
                 raise InputError(name, f"must be less than {limit:,}, not {value}")
 
 
-def refresh_shipping_status(order: Order, actor: str) -> None:
-    """Derive the order's shipping status from its items' open, shipped and cancelled quantities."""
+def refresh_shipping_status(order: Order, actor: str, every: list[OrderItem] | None = None) -> None:
+    """Derive the order's shipping status from its items' open, shipped and cancelled quantities.
+
+    `every` is all of the order's items with their current shipped quantities, when the caller has them."""
     if order.shipping_status == ShippingStatus.THIRD_PARTY_MANAGED:
         return  # shipped by a fulfilment partner (e.g. FBA), not by us
-    totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
-    shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
-    open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
+    if every is not None:
+        shipped = sum(i.quantity_shipped for i in every)
+        open_ = sum(i.quantity - i.quantity_cancelled for i in every) - shipped
+    else:
+        totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
+        shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
+        open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
     if open_ == 0 and shipped == 0:
         status = ShippingStatus.CANCELED
     elif open_ == 0:
@@ -151,5 +157,5 @@ def refresh_shipping_status(order: Order, actor: str) -> None:
         status = ShippingStatus.UNSHIPPED
     if status != order.shipping_status:
         old, order.shipping_status = order.shipping_status, status
-        order.save(update_fields=["shipping_status", "updated_at"])
+        deferred.save_order(order, "shipping_status")
         events.shipping_status_changed(order, old, actor)
