@@ -77,7 +77,8 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
     if existing is not None:
         return existing, False
     items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
-    order = receive_order(items, actor=actor, cart=cart, **remote.fields)
+    # Already inside this action's transaction: receive without a savepoint of its own.
+    order = receive_order.__wrapped__(items, actor=actor, cart=cart, **remote.fields)
     if remote.fulfillments:
         _record_fulfillments(order, remote, actor)
         refresh_shipping_status(order, actor)

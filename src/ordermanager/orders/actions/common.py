@@ -49,15 +49,16 @@ def action(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
-    """Find an order by our order number. `lock` holds its row until the transaction ends."""
+def get_order(number: int | str | Order, *, lock: bool = False, **annotations: Any) -> Order:
+    """Find an order by our order number. `lock` holds its row until the transaction ends; `annotations`
+    are read in the same query."""
     if isinstance(number, Order):
         number = number.pk
     try:
         pk = int(number)
     except (TypeError, ValueError):
         raise InputError("order", f"an order number is a whole number, not {number!r}") from None
-    query = Order.objects.select_related("cart")
+    query = Order.objects.select_related("cart").annotate(**annotations)
     if lock:
         query = query.select_for_update(of=("self",))
     order = query.filter(pk=pk).first()

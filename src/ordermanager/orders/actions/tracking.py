@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from ordermanager.errors import InputError
@@ -97,10 +97,11 @@ def add_tracking_number(
     With `process` (the default) it is processed at once: the ship-date and tracking events fire and a
     status update goes on the stack. Without it, Process Tracking Numbers handles it later.
     """
-    order = get_order(order, lock=True)
-    check_open(order)
     number = clean_tracking_number(number)
-    if order.tracking_numbers.filter(number=number).exists():
+    taken = Exists(TrackingNumber.objects.filter(order=OuterRef("pk"), number=number))
+    order = get_order(order, lock=True, number_taken=taken)
+    check_open(order)
+    if order.number_taken:
         raise InputError("tracking_number", f"{number} is already on order {order.pk}")
     if package is not None:
         if items is not None:
