@@ -60,10 +60,10 @@ def _insert_unless_open(record: StackRecord) -> StackRecord | None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    # Names come from the model, values are bound parameters.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"  # noqa: E501, S608
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
