@@ -26,7 +26,7 @@ from ordermanager.carts.connectors.registry import AccountGate, connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.orders.importing import import_orders
 from ordermanager.params import actions as params
-from ordermanager.stack import actions, failures, leases
+from ordermanager.stack import actions, failures, leases, retention
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
@@ -60,6 +60,8 @@ def lane_name(cart_id: int | None) -> str:
 
 # A sender idle this long lets its database connection go, so quiet carts hold no connections.
 IDLE_SECONDS = 30.0
+# How often a controller looks whether the daily retention job is due (it runs once a day across all of them).
+PRUNE_CHECK_SECONDS = 600.0
 
 
 class Senders:
@@ -241,6 +243,7 @@ class StackController:
         self.wake = threading.Event()
         self._heartbeat_stop = threading.Event()
         self._last_refresh = 0.0
+        self._next_prune_check = 0.0
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -345,6 +348,23 @@ class StackController:
             actions.recover_abandoned(cart_id, f"stack:{self.holder}")
             lane.refresh()
             lane.import_if_due()
+        self._prune_if_due()
+
+    def _prune_if_due(self) -> None:
+        """Once a day (across all controllers) the retention job runs, in a thread of its own: a long prune
+        never holds up a delivery."""
+        if self.settings.once or time.monotonic() < self._next_prune_check:
+            return
+        self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
+        threading.Thread(target=self._prune, name="stack-prune", daemon=True).start()
+
+    def _prune(self) -> None:
+        try:
+            retention.prune_if_due(self.holder)
+        except DatabaseError:
+            log.exception("stack prune failed; it is tried again later")
+        finally:
+            connections.close_all()
 
     def _drained(self) -> bool:
         """--once: nothing due now, nothing in flight, no import running."""

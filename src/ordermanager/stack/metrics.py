@@ -1,22 +1,28 @@
 """Monitoring: the Prometheus text a scraper reads from /metrics.
 
-Most figures are read from the stack records themselves at scrape time (records are kept after they are
-sent), so the hot path of a delivery writes nothing extra, and every controller on every machine is
-counted. Only failures, which records do not remember one by one, are counted as they happen.
+What grows with history (records sent, their delivery times, records pruned) is counted as it happens, in
+the transaction that changes the record, in rows of `Metric` that every controller on every machine adds
+to: a scrape reads those rows and the records still on the stack (never the sent ones), so it costs the
+same at a thousand sent records or a million. Failures are counted the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Case, Count, F, FloatField, Min, Value, When
 from django.utils import timezone
 
 from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.stack.models import Lease, Metric, StackRecord, State
 
+LABEL = re.compile(r'(\w+)="(.*?)"(?=,\w+="|$)')
+# Sent records removed by `stack prune`: the sent gauge is what was sent less what was pruned.
+PRUNED = "ordermanager_stack_pruned_total"
+# States whose records are counted from the table: all but sent, the one that grows with history.
+LIVE_STATES = [State.PENDING, State.IN_FLIGHT, State.RETRY, State.PROBLEM, State.CLEARED]
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
 FAMILIES = {
     "ordermanager_stack_records": ("gauge", "Stack records by state, kind and cart."),
@@ -26,6 +32,7 @@ FAMILIES = {
     "ordermanager_stack_sent_total": ("counter", "Records delivered."),
     "ordermanager_stack_retries_total": ("counter", "Attempts that will be retried, by reason."),
     "ordermanager_stack_problems_total": ("counter", "Records that became problem records."),
+    PRUNED: ("counter", "Sent records deleted by the retention job (stack prune)."),
     "ordermanager_stack_delivery_seconds": ("histogram", "From the change's commit to the cart's OK."),
     "ordermanager_import_problems": ("gauge", "Orders set aside at import (could not be imported), by cart."),
     "ordermanager_cart_last_import_timestamp_seconds": ("gauge", "When the cart's last order import finished."),
@@ -43,15 +50,41 @@ def labels_of(record: StackRecord) -> dict[str, str]:
 
 
 def bump(name: str, labels: dict[str, str], amount: float = 1.0) -> None:
-    """Add to a failure counter, inside the caller's transaction so the count matches what committed."""
-    key = _key(name, labels)
-    if Metric.objects.filter(key=key).update(value=F("value") + amount):
+    """Add to a counter, inside the caller's transaction so the count matches what committed."""
+    add({_key(name, labels): amount})
+
+
+def add(amounts: dict[str, float]) -> None:
+    """Add to several counters (keys as Prometheus shows them) in one UPDATE; a counter seen for the first
+    time is created first."""
+    changed = Metric.objects.filter(key__in=list(amounts)).update(value=F("value") + _amount(amounts))
+    if changed == len(amounts):
         return
-    try:
-        with transaction.atomic():
-            Metric.objects.create(key=key, value=amount)
-    except IntegrityError:  # created meanwhile by another controller
-        Metric.objects.filter(key=key).update(value=F("value") + amount)
+    known = set(Metric.objects.filter(key__in=list(amounts)).values_list("key", flat=True))
+    missing = {key: amount for key, amount in amounts.items() if key not in known}
+    # Another controller may create the same counter meanwhile: the row is made at 0, then added to.
+    Metric.objects.bulk_create([Metric(key=key, value=0) for key in missing], ignore_conflicts=True)
+    Metric.objects.filter(key__in=list(missing)).update(value=F("value") + _amount(missing))
+
+
+def _amount(amounts: dict[str, float]) -> Case:
+    return Case(*(When(key=key, then=Value(amount)) for key, amount in amounts.items()), output_field=FloatField())
+
+
+def sent(record: StackRecord, seconds: float) -> None:
+    """Count a delivery: sent, its delivery time in the histogram (cumulative buckets), the sum."""
+    labels = labels_of(record)
+    name = "ordermanager_stack_delivery_seconds"
+    amounts = {_key("ordermanager_stack_sent_total", labels): 1.0, _key(f"{name}_sum", labels): seconds}
+    amounts |= {_key(f"{name}_bucket", {**labels, "le": str(b)}): 1.0 for b in LATENCY_BUCKETS if seconds <= b}
+    amounts[_key(f"{name}_bucket", {**labels, "le": "+Inf"})] = 1.0
+    add(amounts)
+
+
+def pruned(counts: dict[tuple[str, str], int]) -> None:
+    """Sent records deleted by the retention job, by (kind, cart name)."""
+    if counts:
+        add({_key(PRUNED, {"kind": kind, "cart": cart}): n for (kind, cart), n in counts.items()})
 
 
 def _labels(row: dict) -> dict[str, str]:
@@ -67,10 +100,19 @@ def render() -> str:
         lines.extend([f"# HELP {name} {text}", f"# TYPE {name} {kind}"])
 
     now = timezone.now()
-    by_kind = ("kind", "cart__store_name")
+    stored = dict(Metric.objects.values_list("key", "value"))
+    live = list(
+        StackRecord.objects.filter(state__in=LIVE_STATES)
+        .values("state", "kind", "cart__store_name")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sent_kept = _sent_kept(stored)
     family("ordermanager_stack_records")
-    for row in StackRecord.objects.values("state", *by_kind).annotate(n=Count("id")).order_by():
+    for row in live:
         lines.append(f"{_key('ordermanager_stack_records', {**_labels(row), 'state': row['state']})} {row['n']}")
+    for labels, n in sent_kept.items():
+        lines.append(f"{_key('ordermanager_stack_records', {**dict(labels), 'state': State.SENT.value})} {n:g}")
     family("ordermanager_stack_oldest_pending_seconds")
     waiting = StackRecord.objects.filter(state__in=[State.PENDING, State.RETRY])
     for row in waiting.values("cart__store_name").annotate(oldest=Min("created_at")).order_by():
@@ -82,34 +124,80 @@ def render() -> str:
     alive = Lease.objects.filter(name__startswith="controller:", expires_at__gt=now).exclude(holder="").count()
     lines.append(f"ordermanager_stack_controllers_alive {alive}")
 
+    # Queued: every record ever put on the stack = those sent (counted) + those on it now in another state.
+    queued: dict[tuple, float] = {}
+    for row in live:
+        labels = tuple(sorted(_labels(row).items()))
+        queued[labels] = queued.get(labels, 0) + row["n"]
+    for labels, n in _counted(stored, "ordermanager_stack_sent_total").items():
+        queued[labels] = queued.get(labels, 0) + n
     family("ordermanager_stack_queued_total")
-    for row in StackRecord.objects.values(*by_kind).annotate(n=Count("id")).order_by():
-        lines.append(f"{_key('ordermanager_stack_queued_total', _labels(row))} {row['n']}")
-    delivered = StackRecord.objects.filter(state=State.SENT)
+    lines.extend(
+        f"{_key('ordermanager_stack_queued_total', dict(labels))} {n:g}" for labels, n in sorted(queued.items())
+    )
     family("ordermanager_stack_sent_total")
-    for row in delivered.values(*by_kind).annotate(n=Count("id")).order_by():
-        lines.append(f"{_key('ordermanager_stack_sent_total', _labels(row))} {row['n']}")
-    buckets = {f"le{n}": Count("id", filter=Q(delivery_seconds__lte=bound)) for n, bound in enumerate(LATENCY_BUCKETS)}
-    timed = delivered.filter(delivery_seconds__isnull=False).values(*by_kind)
+    lines.extend(_stored(stored, "ordermanager_stack_sent_total"))
     family("ordermanager_stack_delivery_seconds")
-    for row in timed.annotate(n=Count("id"), total=Sum("delivery_seconds"), **buckets).order_by():
-        name, labels = "ordermanager_stack_delivery_seconds", _labels(row)
-        for n, bound in enumerate(LATENCY_BUCKETS):
-            lines.append(f"{_key(name + '_bucket', {**labels, 'le': str(bound)})} {row[f'le{n}']}")
-        lines.append(f"{_key(name + '_bucket', {**labels, 'le': '+Inf'})} {row['n']}")
-        lines.append(f"{_key(name + '_sum', labels)} {row['total']:.6f}")
-        lines.append(f"{_key(name + '_count', labels)} {row['n']}")
+    lines.extend(_histogram(stored, "ordermanager_stack_delivery_seconds"))
 
     family("ordermanager_import_problems")
     for cart, count in import_problems.counts_by_cart().items():
         lines.append(f"{_key('ordermanager_import_problems', {'cart': cart})} {count}")
     _imports(lines, family)
 
-    stored = sorted(Metric.objects.values_list("key", "value"))
-    for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total"):
+    for name in ("ordermanager_stack_retries_total", "ordermanager_stack_problems_total", PRUNED):
         family(name)
-        lines.extend(f"{key} {value:g}" for key, value in stored if key.split("{")[0] == name)
+        lines.extend(_stored(stored, name))
     return "\n".join(lines) + "\n"
+
+
+def _stored(stored: dict[str, float], name: str) -> list[str]:
+    return [f"{key} {value:g}" for key, value in sorted(stored.items()) if key.split("{")[0] == name]
+
+
+def _parse_labels(key: str) -> dict[str, str]:
+    # A label's value may hold commas (a store's name): split on `name="` only.
+    return dict(LABEL.findall(key.partition("{")[2].removesuffix("}")))
+
+
+def _counted(stored: dict[str, float], name: str) -> dict[tuple, float]:
+    """A stored counter by its labels (sorted label pairs)."""
+    return {
+        tuple(sorted(_parse_labels(key).items())): value for key, value in stored.items() if key.split("{")[0] == name
+    }
+
+
+def records_by_state() -> dict[str, dict[str, float]]:
+    """Records by cart name and state, for `stack status`: the live ones counted, the sent ones from counters."""
+    counts: dict[str, dict[str, float]] = {}
+    live = StackRecord.objects.filter(state__in=LIVE_STATES).values("cart__store_name", "state").annotate(n=Count("id"))
+    for row in live.order_by():
+        counts.setdefault(row["cart__store_name"] or "email", {})[row["state"]] = row["n"]
+    for labels, n in _sent_kept(dict(Metric.objects.values_list("key", "value"))).items():
+        by_state = counts.setdefault(dict(labels)["cart"], {})
+        by_state[State.SENT] = by_state.get(State.SENT, 0) + n
+    return counts
+
+
+def _sent_kept(stored: dict[str, float]) -> dict[tuple, float]:
+    """Sent records still in the table: those sent less those pruned, by labels."""
+    pruned_by = _counted(stored, PRUNED)
+    return {
+        labels: n - pruned_by.get(labels, 0) for labels, n in _counted(stored, "ordermanager_stack_sent_total").items()
+    }
+
+
+def _histogram(stored: dict[str, float], name: str) -> list[str]:
+    """The stored buckets in their bounds' order, then the sum and the count (the +Inf bucket)."""
+    lines = []
+    for labels, total in sorted(_counted(stored, f"{name}_sum").items()):
+        base = dict(labels)
+        bounds = [str(b) for b in LATENCY_BUCKETS] + ["+Inf"]
+        counts = {le: stored.get(_key(f"{name}_bucket", {**base, "le": le}), 0.0) for le in bounds}
+        lines.extend(f"{_key(name + '_bucket', {**base, 'le': le})} {counts[le]:g}" for le in bounds)
+        lines.append(f"{_key(name + '_sum', base)} {total:.6f}")
+        lines.append(f"{_key(name + '_count', base)} {counts['+Inf']:g}")
+    return lines
 
 
 def _imports(lines: list[str], family: Callable[[str], None]) -> None:

@@ -76,6 +76,8 @@ class StackRecord(models.Model):
             ),
             # "Is another record of this order in flight?", asked for each record a claim considers.
             models.Index(fields=["coalesce_key"], condition=Q(state="in_flight"), name="stack_in_flight_by_key"),
+            # The retention job finds old sent records without reading the rest of the history.
+            models.Index(fields=["sent_at"], condition=Q(state="sent"), name="stack_sent_by_age"),
         ]
 
     def __str__(self) -> str:
