@@ -126,7 +126,10 @@ def import_orders(
                 note_carrier_classes(cart, seen, Source.SEEN)
             waiting = import_problems.waiting(cart)
             for number, remote in enumerate(batch, start=summary.downloaded - len(batch) + 1):
-                if waiting.get(remote.channel_order_id) == import_problems.fingerprint(remote.raw):
+                # The fingerprint (a hash of the whole order) only for orders set aside before.
+                if remote.channel_order_id in waiting and waiting[
+                    remote.channel_order_id
+                ] == import_problems.fingerprint(remote.raw):
                     summary.still_set_aside += 1
                 elif isinstance(remote, MalformedOrder):
                     _set_aside(cart, remote, remote.reason, summary)
