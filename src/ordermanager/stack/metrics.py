@@ -23,6 +23,8 @@ LABEL = re.compile(r'(\w+)="(.*?)"(?=,\w+="|$)')
 PRUNED = "ordermanager_stack_pruned_total"
 # States whose records are counted from the table: all but sent, the one that grows with history.
 LIVE_STATES = [State.PENDING, State.IN_FLIGHT, State.RETRY, State.PROBLEM, State.CLEARED]
+DELIVERY = "ordermanager_stack_delivery_seconds"
+IN_BUCKET = "ordermanager_stack_delivery_seconds_in_bucket"  # stored per bucket, not cumulative
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
 FAMILIES = {
     "ordermanager_stack_records": ("gauge", "Stack records by state, kind and cart."),
@@ -72,13 +74,17 @@ def _amount(amounts: dict[str, float]) -> Case:
 
 
 def sent(record: StackRecord, seconds: float) -> None:
-    """Count a delivery: sent, its delivery time in the histogram (cumulative buckets), the sum."""
+    """Count a delivery: sent, the sum of delivery times, and the one bucket its time falls in (the scrape
+    adds the buckets up, so a delivery touches three rows, not one per bucket)."""
     labels = labels_of(record)
-    name = "ordermanager_stack_delivery_seconds"
-    amounts = {_key("ordermanager_stack_sent_total", labels): 1.0, _key(f"{name}_sum", labels): seconds}
-    amounts |= {_key(f"{name}_bucket", {**labels, "le": str(b)}): 1.0 for b in LATENCY_BUCKETS if seconds <= b}
-    amounts[_key(f"{name}_bucket", {**labels, "le": "+Inf"})] = 1.0
-    add(amounts)
+    bound = next((str(b) for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+    add(
+        {
+            _key("ordermanager_stack_sent_total", labels): 1.0,
+            _key(f"{DELIVERY}_sum", labels): seconds,
+            _key(IN_BUCKET, {**labels, "le": bound}): 1.0,
+        }
+    )
 
 
 def pruned(counts: dict[tuple[str, str], int]) -> None:
@@ -138,7 +144,7 @@ def render() -> str:
     family("ordermanager_stack_sent_total")
     lines.extend(_stored(stored, "ordermanager_stack_sent_total"))
     family("ordermanager_stack_delivery_seconds")
-    lines.extend(_histogram(stored, "ordermanager_stack_delivery_seconds"))
+    lines.extend(_histogram(stored))
 
     family("ordermanager_import_problems")
     for cart, count in import_problems.counts_by_cart().items():
@@ -187,16 +193,20 @@ def _sent_kept(stored: dict[str, float]) -> dict[tuple, float]:
     }
 
 
-def _histogram(stored: dict[str, float], name: str) -> list[str]:
-    """The stored buckets in their bounds' order, then the sum and the count (the +Inf bucket)."""
+def _histogram(stored: dict[str, float]) -> list[str]:
+    """Cumulative buckets from the per-bucket counts, in their bounds' order, then the sum and the count."""
     lines = []
-    for labels, total in sorted(_counted(stored, f"{name}_sum").items()):
+    sent = _counted(stored, "ordermanager_stack_sent_total")
+    for labels, total in sorted(_counted(stored, f"{DELIVERY}_sum").items()):
         base = dict(labels)
-        bounds = [str(b) for b in LATENCY_BUCKETS] + ["+Inf"]
-        counts = {le: stored.get(_key(f"{name}_bucket", {**base, "le": le}), 0.0) for le in bounds}
-        lines.extend(f"{_key(name + '_bucket', {**base, 'le': le})} {counts[le]:g}" for le in bounds)
-        lines.append(f"{_key(name + '_sum', base)} {total:.6f}")
-        lines.append(f"{_key(name + '_count', base)} {counts['+Inf']:g}")
+        running = 0.0
+        for bound in [str(b) for b in LATENCY_BUCKETS]:
+            running += stored.get(_key(IN_BUCKET, {**base, "le": bound}), 0.0)
+            lines.append(f"{_key(DELIVERY + '_bucket', {**base, 'le': bound})} {running:g}")
+        count = sent.get(labels, running)
+        lines.append(f"{_key(DELIVERY + '_bucket', {**base, 'le': '+Inf'})} {count:g}")
+        lines.append(f"{_key(DELIVERY + '_sum', base)} {total:.6f}")
+        lines.append(f"{_key(DELIVERY + '_count', base)} {count:g}")
     return lines
 
 

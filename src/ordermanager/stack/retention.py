@@ -12,6 +12,7 @@ import logging
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from ordermanager.params import actions as params
 from ordermanager.stack import metrics
@@ -48,7 +49,10 @@ def kept_days() -> int:
 
 def prune_if_due(holder: str) -> int | None:
     """Once a day across all controllers: whoever first finds the day's gate open prunes. None if not due."""
-    Lease.objects.get_or_create(name=DAILY, defaults={"holder": ""})
+    # Born expired (a day ago: the database's clock and ours need not agree to the millisecond).
+    Lease.objects.get_or_create(
+        name=DAILY, defaults={"holder": "", "expires_at": timezone.now() - dt.timedelta(days=1)}
+    )
     # A conditional UPDATE: of two controllers finding the gate open, one changes the row, the other none.
     taken = Lease.objects.filter(name=DAILY, expires_at__lte=Now()).update(
         holder=holder, expires_at=db_time_after(24 * 3600), heartbeat_at=Now()
