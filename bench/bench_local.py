@@ -39,12 +39,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from _setup import bench_setup  # noqa: E402 - bench/ is on sys.path: it holds this script
 from casandbox import demo  # noqa: E402
-from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
-from ordermanager.carts.carriers import map_carrier  # noqa: E402
+from casandbox.testing import SandboxControl  # noqa: E402
 from ordermanager.carts.connectors.registry import connector_for  # noqa: E402
 from ordermanager.carts.models import Cart  # noqa: E402
-from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.importing import import_orders  # noqa: E402
 from ordermanager.orders.models import Order  # noqa: E402
@@ -53,7 +52,6 @@ from ordermanager.stack import actions as stack_actions  # noqa: E402
 from ordermanager.stack import leases  # noqa: E402
 from ordermanager.stack.delivery import deliver  # noqa: E402
 from ordermanager.stack.models import StackRecord  # noqa: E402
-from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 ACTOR = "bench"
 
@@ -189,18 +187,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-    load_default_status_events()
-    params.set_parameter("UseStatusUpdates", "True")
-    print(f"database: {connection.vendor}; data in {WORK}", flush=True)
-    with SandboxProcess(WORK / "casandbox.sqlite3") as sandbox, sandbox.control() as ca:
-        ca.reset()
-        ca.seed(**demo.payload())
+    with bench_setup(WORK) as (_, ca, cart):
         ca.set_limits(enabled=False)
-        cart = add_demo_cart(sandbox.base_url, "Bench")
-        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
         params.set_parameter("CartRequestsPerMinute", "100000", cart=cart)
 
         tracking_queries, import_queries = query_counts(ca, cart)

@@ -39,21 +39,16 @@ import _peers  # noqa: E402 - bench/ is on sys.path: it holds this script
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 
+from _setup import bench_setup  # noqa: E402 - bench/ is on sys.path: it holds this script
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
-from ordermanager.carts.carriers import map_carrier  # noqa: E402
-from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.actions import NewItem  # noqa: E402
 from ordermanager.orders.importing import import_orders  # noqa: E402
 from ordermanager.orders.models import Order  # noqa: E402
-from ordermanager.params import actions as params  # noqa: E402
 from ordermanager.stack.models import StackRecord, State  # noqa: E402
-from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 LIMIT_PER_MINUTE = 2000
 DRAIN = 10_000  # shipments: the drain time every stack is compared on
@@ -228,16 +223,8 @@ def main() -> None:
     parser.add_argument("--import-orders", type=int, default=1500)
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    load_default_status_events()
-    params.set_parameter("UseStatusUpdates", "True")
-    print(f"database: {connection.vendor}; data in {WORK}", flush=True)
-    with SandboxProcess(WORK / "casandbox.sqlite3") as sandbox, sandbox.control() as ca:
-        ca.reset()
-        ca.seed(**demo.payload())
+    with bench_setup(WORK) as (sandbox, ca, cart):
         ca.set_latency(args.latency_ms)
-        cart = add_demo_cart(sandbox.base_url, "Bench")
-        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
 
         print(
             f"throughput: {args.shipments} shipments queued, sandbox at {args.latency_ms:.0f} ms and "
