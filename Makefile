@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ordermanager
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-sandbox lint format bench clean
+.PHONY: install run test test-sqlite test-postgres test-sandbox lint format bench clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -21,7 +21,21 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/ordermanager serve --demo
 
-test: install lint test-sandbox test-sqlite test-postgres
+test: install lint browser test-sandbox test-sqlite test-postgres
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium package at $(CHROMIUM). Install it as root:"; \
+	    echo "    apt-get update && apt-get install -y chromium"; \
+	    exit 1; \
+	  fi; }
+	@test -x $(CHROMIUM)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -53,6 +67,7 @@ bench: install
 	  n = '$(BENCH_PG_URL)'.rsplit('/',1)[1]; c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone() or c.execute(f'CREATE DATABASE {n}')" \
 	  && DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python bench/bench_local.py || echo "PostgreSQL not reachable at $(BENCH_PG_URL): local figures on SQLite only"
 	env -u DATABASE_URL $(BIN)/python bench/bench_stack.py
+	env -u DATABASE_URL $(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

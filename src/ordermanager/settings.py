@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "ordermanager",
     "ordermanager.params",
     "ordermanager.statuses",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "ordermanager.orders",
     "ordermanager.inventory",
     "ordermanager.stack",
+    "ordermanager.web",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "ordermanager.urls"
@@ -69,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ordermanager.web.menu.menus",
             ],
         },
     },
@@ -114,7 +118,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "admin:login"
+# The web app's login; the Django admin (superusers only) keeps its own.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 # E-mail to buyers (EmailTrackingToCustomer) leaves through the stack. EMAIL_URL is
 # smtp://user:password@host:587 (add ?ssl=1 for port 465); without it, mail is written to var/mail.

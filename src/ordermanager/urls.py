@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from ordermanager.stack.views import metrics
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # The Django admin stays, for superusers; the web app (web/urls.py) is the merchant's way in.
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    path("", include("ordermanager.web.urls")),
 ]

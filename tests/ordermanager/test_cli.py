@@ -67,8 +67,10 @@ def test_labels_and_rules_from_the_command_line():
     assert "Notify Cart yes" in out
     assert "Gift Wrapped" in run("events", "list")
     assert "OrderPick" in refused("labels", "delete", "Gift Wrapped", "--yes")
+    assert "Renamed status label 'Gift Wrapped' to 'Wrapped'" in run("labels", "rename", "Gift Wrapped", "Wrapped")
+    assert "Order Status Wrapped" in run("events", "set", "OrderPick")
     run("events", "set", "OrderPick", "--order-label", "")
-    run("labels", "delete", "Gift Wrapped", "--yes")
+    run("labels", "delete", "Wrapped", "--yes")
     assert not StatusLabel.objects.exists()
     assert EventRule.objects.get(event="OrderPick").notify_cart
 

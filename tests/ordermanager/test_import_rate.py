@@ -27,4 +27,5 @@ def test_acknowledgements_go_out_side_by_side_within_the_accounts_limit(sandbox_
     assert Order.objects.filter(cart=sandbox_cart).count() == ORDERS
     assert ca.stats()["max_in_flight"] == 3
     exports = ca.calls(route="export")
-    assert len(exports) == ORDERS and {c["status"] for c in exports} == {204}
+    assert len(exports) == ORDERS
+    assert {c["status"] for c in exports} == {204}

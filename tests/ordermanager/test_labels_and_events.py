@@ -134,3 +134,50 @@ def test_load_defaults_keeps_the_merchants_choices_unless_reset():
 
     statuses.load_default_status_events(reset=True)
     assert EventRule.objects.get(event="OrderApprove").order_label.name == "Approved"
+
+
+@pytest.mark.django_db
+def test_renaming_a_label_carries_its_rules_orders_and_items_along(status_updates):
+    # given an order that got the OrderImport labels
+    from tests.conftest import new_order
+
+    order = new_order(None, ("SKU-1", 1))
+    assert (order.status_label, order.items.get().status_label) == ("Order Received", "Item Received")
+
+    # when both labels are renamed
+    statuses.rename_label("Order Received", "New Order")
+    statuses.rename_label(" Item Received ", "New Item")
+
+    # then the rules, the order and its item carry the new names, and the old ones are gone
+    rule = EventRule.objects.select_related("item_label", "order_label").get(event="OrderImport")
+    assert (rule.item_label.name, rule.order_label.name) == ("New Item", "New Order")
+    order.refresh_from_db()
+    assert (order.status_label, order.items.get().status_label) == ("New Order", "New Item")
+    assert not StatusLabel.objects.filter(name__in=["Order Received", "Item Received"]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        ("Ghost", "Anything", "there is no status label 'Ghost'"),
+        ("Spare", "Other", "the status label 'Other' already exists"),
+        ("Spare", "", "a status label cannot be empty"),
+        ("Spare", "Bob's", "cannot contain single or double quotes"),
+        ("Spare", "x" * 51, "at most 50 characters"),
+    ],
+)
+def test_a_bad_rename_is_refused_and_changes_nothing(old, new, rule):
+    statuses.add_label("Spare")
+    statuses.add_label("Other")
+    with pytest.raises(InputError, match=rule) as refused:
+        statuses.rename_label(old, new)
+    assert refused.value.field == "label"
+    assert sorted(StatusLabel.objects.values_list("name", flat=True)) == ["Other", "Spare"]
+
+
+@pytest.mark.django_db
+def test_a_label_may_be_renamed_to_a_different_case_of_itself():
+    statuses.add_label("on hold")
+    assert statuses.rename_label("on hold", "On Hold").name == "On Hold"
+    assert list(StatusLabel.objects.values_list("name", flat=True)) == ["On Hold"]

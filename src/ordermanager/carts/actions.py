@@ -41,7 +41,7 @@ DEFAULT_DOWNLOAD = {
     "download_payment_statuses": ["Cleared", "Submitted", "Deposited"],
     "download_shipping_statuses": ["Unshipped", "PendingShipment", "PartiallyShipped"],
 }
-_STATUS_CHOICES = {
+DOWNLOAD_STATUS_CHOICES = {
     "download_checkout_statuses": CheckoutStatus.values,
     "download_payment_statuses": [v for v in PaymentStatus.values if v != "Refunded"],
     "download_shipping_statuses": ShippingStatus.values,
@@ -86,7 +86,7 @@ def check_base_url(value: str, *, field: str = "api_base_url", example: str = "h
 def _check_statuses(field: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
-    allowed = _STATUS_CHOICES[field]
+    allowed = DOWNLOAD_STATUS_CHOICES[field]
     wrong = [v for v in value if v not in allowed]
     if wrong or not value:
         raise InputError(field, f"choose one or more of {', '.join(allowed)}; {', '.join(wrong) or 'none'} given")
@@ -115,7 +115,7 @@ def _apply_channeladvisor(account: ChannelAdvisorAccount, fields: dict[str, Any]
             continue
         if name in SECRET_FIELDS:
             value = _check_secret(name, value)
-        elif name in _STATUS_CHOICES:
+        elif name in DOWNLOAD_STATUS_CHOICES:
             value = _check_statuses(name, value)
         else:
             value = checks[name](value)

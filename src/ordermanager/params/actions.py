@@ -48,6 +48,19 @@ def _with_overrides(cart: Cart) -> tuple[dict[str, str], dict[str, str]]:
     return stored_globally, overrides
 
 
+def values_in_force(cart: Cart | None = None) -> dict[str, tuple[Any, bool]]:
+    """Every parameter's value in force (as `get` reads it) and whether it is the cart's override: two queries."""
+    stored = _values(SystemParameter.objects.exclude(value=""))
+    overrides = _values(CartParameter.objects.filter(cart=cart)) if cart else {}
+    found: dict[str, tuple[Any, bool]] = {}
+    for name, definition in PARAMETERS.items():
+        if definition.per_cart and name in overrides:
+            found[name] = (definition.parse(overrides[name]), True)
+        else:
+            found[name] = (definition.parse(stored[name]) if name in stored else definition.default, False)
+    return found
+
+
 def search(part: str = "", group: str | None = None) -> list[Parameter]:
     """Parameters whose name contains `part` (any case), optionally in one group."""
     found = [p for p in PARAMETERS.values() if part.lower() in p.name.lower()]

@@ -173,15 +173,16 @@ def _counted(stored: dict[str, float], name: str) -> dict[tuple, float]:
     }
 
 
-def records_by_state() -> dict[str, dict[str, float]]:
-    """Records by cart name and state, for `stack status`: the live ones counted, the sent ones from counters."""
-    counts: dict[str, dict[str, float]] = {}
+def records_by_state() -> dict[str, dict[str, int]]:
+    """Records by cart name ("email" for buyers' e-mail) and state: the live ones counted, the sent ones from
+    the counters."""
+    counts: dict[str, dict[str, int]] = {}
     live = StackRecord.objects.filter(state__in=LIVE_STATES).values("cart__store_name", "state").annotate(n=Count("id"))
     for row in live.order_by():
         counts.setdefault(row["cart__store_name"] or "email", {})[row["state"]] = row["n"]
     for labels, n in _sent_kept(dict(Metric.objects.values_list("key", "value"))).items():
         by_state = counts.setdefault(dict(labels)["cart"], {})
-        by_state[State.SENT] = by_state.get(State.SENT, 0) + n
+        by_state[State.SENT] = by_state.get(State.SENT, 0) + int(n)
     return counts
 
 

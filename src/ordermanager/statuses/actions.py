@@ -10,6 +10,7 @@ from django.db import transaction
 from ordermanager.action_reads import forget
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.orders.models import Order, OrderItem
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import LABEL_MAX_LENGTH, EventRule, StatusLabel
 
@@ -46,6 +47,23 @@ def add_label(name: str) -> StatusLabel:
 
 
 @transaction.atomic
+def rename_label(name: str, new_name: str) -> StatusLabel:
+    """Rename a list entry. The rules follow it; orders and items that carry it are relabelled too, so
+    the next event compares against the new name and does not take the rename for a change to send."""
+    label = get_label(name)
+    text = clean_label_name(new_name)
+    if StatusLabel.objects.filter(name=text).exclude(pk=label.pk).exists():
+        raise InputError("label", f"the status label {text!r} already exists")
+    old = label.name
+    if text != old:
+        label.name = text
+        label.save(update_fields=["name"])
+        Order.objects.filter(status_label=old).update(status_label=text)
+        OrderItem.objects.filter(status_label=old).update(status_label=text)
+    return label
+
+
+@transaction.atomic
 def delete_label(name: str) -> None:
     forget()
     label = get_label(name)
@@ -69,7 +87,7 @@ class RuleChange:
 _UNSET: Any = object()
 
 
-def _carts_that_take_updates() -> list[Cart]:
+def carts_that_take_updates() -> list[Cart]:
     return [c for c in Cart.objects.filter(active=True, send_status_to_web=True) if c.type.takes_status_updates]
 
 
@@ -78,7 +96,7 @@ def _check_notify_cart(event_id: str) -> list[str]:
     event = EVENTS[event_id]
     if event.carries_tracking:
         return []
-    carts = _carts_that_take_updates()
+    carts = carts_that_take_updates()
     needing = sorted(c.store_name for c in carts if c.needs_tracking_for_status_updates)
     if not needing:
         return []
@@ -155,6 +173,12 @@ DEFAULT_RULES: dict[str, tuple[str | None, str | None, bool]] = {
 class DefaultsLoaded:
     labels_added: list[str]
     rules_set: list[str]
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"Default status events loaded: {len(self.labels_added)} label(s) added, {len(self.rules_set)} rule(s) set."
+        )
 
 
 @transaction.atomic

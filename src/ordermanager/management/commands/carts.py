@@ -12,8 +12,7 @@ from django.core.management.base import CommandParser
 
 from ordermanager.carts import actions as carts
 from ordermanager.carts import carriers
-from ordermanager.carts.connectors.base import CartError
-from ordermanager.carts.connectors.registry import connector_for
+from ordermanager.carts.connectors.registry import test_cart_settings
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.carts.types import CART_TYPES
@@ -175,17 +174,7 @@ class Command(ProductCommand):
         self.stdout.write(f"Cart {store_name} deleted.")
 
     def do_test(self, store_name: str, **_: Any) -> None:
-        cart = get_cart(store_name)
-        try:
-            connector = connector_for(cart)
-        except CartError as error:
-            raise InputError("cart", str(error)) from None
-        try:
-            self.stdout.write(connector.test_settings())
-        except CartError as error:
-            raise InputError("settings", str(error)) from None
-        finally:
-            connector.close()
+        self.stdout.write(test_cart_settings(get_cart(store_name)))
 
     def do_map_carrier(
         self, store_name: str, carrier: str, shipping_class: str, cart_carrier: str, cart_class: str, **_: Any

@@ -67,7 +67,4 @@ class Command(ProductCommand):
 
     def do_load_defaults(self, reset: bool, **_: Any) -> None:
         loaded = statuses.load_default_status_events(reset=reset)
-        self.stdout.write(
-            f"Default status events loaded: {len(loaded.labels_added)} label(s) added, "
-            f"{len(loaded.rules_set)} rule(s) set."
-        )
+        self.stdout.write(loaded.summary)

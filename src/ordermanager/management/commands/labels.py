@@ -10,11 +10,12 @@ from ordermanager.statuses.models import StatusLabel
 
 
 class Command(ProductCommand):
-    help = "Status labels (List Maintenance): list, add and delete."
+    help = "Status labels (List Maintenance): list, add, rename and delete."
 
     def add_subcommands(self) -> None:
         self.sub("list", "List the status labels.")
         self.sub("add", "Add a status label (at most 50 characters, no quotes).", "name")
+        self.sub("rename", "Rename a status label; its rules, orders and items follow.", "name", "new_name")
         delete = self.sub("delete", "Delete a status label that no event rule uses.", "name")
         delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
@@ -25,6 +26,10 @@ class Command(ProductCommand):
     def do_add(self, name: str, **_: Any) -> None:
         label = statuses.add_label(name)
         self.stdout.write(f"Added status label {label.name!r}.")
+
+    def do_rename(self, name: str, new_name: str, **_: Any) -> None:
+        label = statuses.rename_label(name, new_name)
+        self.stdout.write(f"Renamed status label {name.strip()!r} to {label.name!r}.")
 
     def do_delete(self, name: str, yes: bool, **_: Any) -> None:
         label = statuses.get_label(name)

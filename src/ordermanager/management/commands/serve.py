@@ -152,9 +152,11 @@ class Command(BaseCommand):
         return process
 
     def _welcome(self, host: str, port: int, sandbox_port: int | None, password: str | None) -> None:
-        lines = ["", f"The order manager is running: http://{host}:{port}/admin/"]
+        lines = ["", f"The order manager is running: http://{host}:{port}/"]
         if password:
+            # The first user is a superuser: every screen, the Maintenance menu and the Django admin.
             lines.append(f"  Log in as admin with password {password}  (shown once; change it under Users)")
+        lines.append(f"  Django admin (superusers): http://{host}:{port}/admin/")
         if sandbox_port:
             lines.append(
                 f"  Demo cart {DEMO_CART!r} talks to the ChannelAdvisor sandbox at http://{host}:{sandbox_port}"

@@ -7,16 +7,14 @@ import logging
 import re
 from typing import Any
 
-from django.db.models import Min
-from django.utils import timezone
-
 from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
-from ordermanager.stack import actions, leases, metrics, retention
+from ordermanager.stack import actions, retention
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from ordermanager.stack.overview import overview
 
 
 def _age(seconds: float) -> str:
@@ -92,32 +90,25 @@ class Command(ProductCommand):
             raise InputError("controller", str(error)) from None
 
     def do_status(self, **_: Any) -> None:
-        now = timezone.now()
-        # Constant time however long the history: sent records are counted as they are sent.
-        counts = {("(e-mail)" if cart == "email" else cart): n for cart, n in metrics.records_by_state().items()}
-        total = StackRecord.objects.filter(state__in=[*OPEN_STATES, State.IN_FLIGHT, State.PROBLEM]).count()
-        self.stdout.write(f"There are {total} record(s) on the stack.")
+        view = overview()
+        self.stdout.write(f"There are {view.on_stack} record(s) on the stack.")
         states = [s.value for s in State]
         self.stdout.write(f"{'cart':<24}" + "".join(f"{s:>11}" for s in states))
-        for cart, by_state in sorted(counts.items()):
-            self.stdout.write(f"{cart:<24}" + "".join(f"{by_state.get(s, 0):>11g}" for s in states))
-        oldest = StackRecord.objects.filter(state__in=OPEN_STATES).aggregate(at=Min("created_at"))["at"]
-        self.stdout.write(
-            f"Oldest waiting record: {_age((now - oldest).total_seconds()) + ' old' if oldest else 'none'}"
-        )
-        alive = leases.alive("controller:")
-        if alive:
-            for lease in alive:
-                beat = (now - lease.heartbeat_at).total_seconds()
+        for cart, by_state in view.counts.items():
+            self.stdout.write(f"{cart:<24}" + "".join(f"{by_state.get(s, 0):>11}" for s in states))
+        age = view.oldest_waiting_seconds
+        self.stdout.write(f"Oldest waiting record: {_age(age) + ' old' if age is not None else 'none'}")
+        if view.controllers:
+            for lease in view.controllers:
+                beat = (view.now - lease.heartbeat_at).total_seconds()
                 self.stdout.write(f"Stack controller {lease.holder} is running (heartbeat {_age(beat)} ago).")
         else:
             self.stdout.write("No stack controller is running: nothing will be sent. Start one: ordermanager stack run")
         for cart in Cart.objects.filter(active=True):
             if cart.type.imports_orders:
                 self.stdout.write(f"Last import from {cart.store_name}: {cart.last_import}")
-        problems = counts and sum(c.get(State.PROBLEM, 0) for c in counts.values())
-        if problems:
-            self.stdout.write(f"{problems} problem record(s) need you: ordermanager stack list --state problem")
+        if view.problems:
+            self.stdout.write(f"{view.problems} problem record(s) need you: ordermanager stack list --state problem")
         for cart, count in import_problems.counts_by_cart().items():
             self.stdout.write(
                 f"{cart}: {count} order(s) set aside at import need you: ordermanager import-problems list"

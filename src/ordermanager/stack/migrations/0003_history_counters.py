@@ -37,6 +37,6 @@ def count_the_sent(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stack", "0001_initial")]
+    dependencies = [("stack", "0002_web_indexes")]
 
     operations = [migrations.RunPython(count_the_sent, migrations.RunPython.noop)]

@@ -1,0 +1,1 @@
+"""One module per top-menu screen."""
