@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
 
 from ordermanager.orders.models import Order, TimelineEntry
 
@@ -18,7 +21,7 @@ from ordermanager.orders.models import Order, TimelineEntry
 @dataclass
 class _Pending:
     entries: list[TimelineEntry] = field(default_factory=list)
-    orders: dict[int, tuple[Order, set[str]]] = field(default_factory=dict)
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)  # order id → field → value
 
 
 _pending: ContextVar[_Pending | None] = ContextVar("deferred_writes", default=None)
@@ -28,15 +31,16 @@ _pending: ContextVar[_Pending | None] = ContextVar("deferred_writes", default=No
 def written_at_end() -> Iterator[None]:
     """Write what was deferred inside as the block ends (run it inside the action's transaction).
 
-    A nested block that fails drops the entries it added: its savepoint rolled back what they told of.
+    A nested block that fails drops what it deferred: its savepoint rolled back what that told of.
     """
     pending = _pending.get()
     if pending is not None:
-        mark = len(pending.entries)
+        mark, orders = len(pending.entries), {pk: dict(values) for pk, values in pending.orders.items()}
         try:
             yield
         except BaseException:
             del pending.entries[mark:]
+            pending.orders = orders
             raise
         return
     token = _pending.set(_Pending())
@@ -44,8 +48,8 @@ def written_at_end() -> Iterator[None]:
         yield
         done = _pending.get()
         assert done is not None
-        for order, fields in done.orders.values():
-            order.save(update_fields=[*sorted(fields), "updated_at"])
+        for pk, values in done.orders.items():
+            Order.objects.filter(pk=pk).update(**values, updated_at=timezone.now())
         if done.entries:
             TimelineEntry.objects.bulk_create(done.entries)
     finally:
@@ -67,5 +71,5 @@ def save_order(order: Order, *fields: str) -> None:
     if pending is None:
         order.save(update_fields=[*fields, "updated_at"])
         return
-    _, known = pending.orders.setdefault(order.pk, (order, set()))
-    known.update(fields)
+    # The values now, by field: whichever object of this order changed a field last decides it.
+    pending.orders.setdefault(order.pk, {}).update({name: getattr(order, name) for name in fields})
