@@ -60,7 +60,8 @@ def lane_name(cart_id: int | None) -> str:
 
 # A sender idle this long lets its database connection go, so quiet carts hold no connections.
 IDLE_SECONDS = 30.0
-# How often a controller looks whether the daily retention job is due (it runs once a day across all of them).
+# How often a controller looks whether the daily retention job is due (it runs once a day across all of them);
+# the first look is this long after start-up.
 PRUNE_CHECK_SECONDS = 600.0
 
 
@@ -243,7 +244,8 @@ class StackController:
         self.wake = threading.Event()
         self._heartbeat_stop = threading.Event()
         self._last_refresh = 0.0
-        self._next_prune_check = 0.0
+        # Not at start-up: a controller starting is busy taking leases and recovering claims.
+        self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
 
     # --- life cycle -------------------------------------------------------------------------
 
