@@ -6,3 +6,8 @@ class OrderManagerConfig(AppConfig):
 
     name = "ordermanager"
     verbose_name = "Order manager"
+
+    def ready(self) -> None:
+        from ordermanager import guards
+
+        guards.connect()

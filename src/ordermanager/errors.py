@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# A run of this many characters without a space is someone's value quoted back (a 100,000-character
+# name, a 5,000-digit number): it is cut, so that the message stays one readable line.
+_LONG_RUN = re.compile(r"\S{81,}")
+
+
+def _shorten(match: re.Match[str]) -> str:
+    return f"{match[0][:40]}…({len(match[0]):,} characters)"
+
 
 class InputError(Exception):
     """Bad input, refused before anything changed.
@@ -11,6 +21,7 @@ class InputError(Exception):
     """
 
     def __init__(self, field: str, message: str) -> None:
+        field, message = _LONG_RUN.sub(_shorten, field), _LONG_RUN.sub(_shorten, message)
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message

@@ -4,26 +4,38 @@ DATABASE_URL      PostgreSQL or SQLite URL; default: an SQLite file in the data 
 ORDERMANAGER_DATA the data folder; default ./var. The secret key and the encryption key live here
                   unless given by the variables below.
 DJANGO_SECRET_KEY / ORDERMANAGER_ENCRYPTION_KEY
-                  set these on every machine when several share one PostgreSQL database.
+                  set these on every machine when several share one PostgreSQL database. The encryption
+                  key may list several Fernet keys, comma-separated: the first encrypts, all decrypt
+                  (see `ordermanager rotate-key`).
+ORDERMANAGER_TIME_ZONE the zone times are shown in (e.g. America/New_York); stored in UTC. Default UTC.
+ORDERMANAGER_HTTPS=1   production behind HTTPS: secure cookies, HSTS, redirect to HTTPS, trust the proxy's
+                  X-Forwarded-Proto header. `ordermanager check --deploy` is clean in this mode.
+ORDERMANAGER_METRICS_TOKEN / ORDERMANAGER_METRICS_PUBLIC=1
+                  /metrics needs the bearer token or a staff login, unless made public on purpose.
 """
 
 from __future__ import annotations
 
 import os
+import zoneinfo
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from ordermanager import keys
 
-DATA_DIR = Path(os.environ.get("ORDERMANAGER_DATA", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = keys.private_folder(Path(os.environ.get("ORDERMANAGER_DATA", Path.cwd() / "var")).resolve())
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or keys.load_or_create(DATA_DIR / "secret_key", keys.new_secret_key)
-ENCRYPTION_KEY = os.environ.get("ORDERMANAGER_ENCRYPTION_KEY") or keys.load_or_create(
-    DATA_DIR / "encryption.key", keys.new_encryption_key
+ENCRYPTION_KEY_FILE = None if os.environ.get("ORDERMANAGER_ENCRYPTION_KEY") else DATA_DIR / "encryption.key"
+ENCRYPTION_KEYS = keys.parse_encryption_keys(
+    os.environ.get("ORDERMANAGER_ENCRYPTION_KEY")
+    or keys.load_or_create(DATA_DIR / "encryption.key", keys.new_encryption_key),
+    "ORDERMANAGER_ENCRYPTION_KEY" if ENCRYPTION_KEY_FILE is None else str(ENCRYPTION_KEY_FILE),
 )
+ENCRYPTION_KEY = ENCRYPTION_KEYS[0]
 
 DEBUG = os.environ.get("ORDERMANAGER_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ORDERMANAGER_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -80,7 +92,7 @@ TEMPLATES = [
 
 
 def _database() -> dict:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ordermanager.sqlite3'}"
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{keys.private_file(DATA_DIR / 'ordermanager.sqlite3')}"
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
@@ -96,15 +108,26 @@ def _database() -> dict:
     return db
 
 
-DATABASES = {"default": _database()}
+try:
+    DATABASES = {"default": _database()}
+except ValueError as error:  # an unknown scheme or a malformed address
+    raise ImproperlyConfigured(f"DATABASE_URL: {error}") from None
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("ORDERMANAGER_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"ORDERMANAGER_TIME_ZONE: {TIME_ZONE[:60]!r} is not a time zone (e.g. UTC, Europe/Paris, America/New_York)"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -148,3 +171,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ORDERMANAGER_LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+
+# --- Safe deployment: login lockout, HTTPS, metrics (kept apart from the lists above on purpose) ----------
+
+# django-axes: 10 wrong passwords for one user name (or from one address) lock that account (or address)
+# for AXES_COOLOFF_TIME hours; an administrator unlocks it sooner with `ordermanager django axes_reset_username NAME`.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["ordermanager.auth.LoginLockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 10
+# Either one locks: a user name tried from anywhere, or an address trying many user names.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = float(os.environ.get("ORDERMANAGER_LOCKOUT_HOURS", "1"))
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+HTTPS = os.environ.get("ORDERMANAGER_HTTPS", "") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("ORDERMANAGER_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # The TLS-terminating proxy says the original request was HTTPS; only trust it behind such a proxy.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+
+METRICS_TOKEN = os.environ.get("ORDERMANAGER_METRICS_TOKEN", "")
+METRICS_PUBLIC = os.environ.get("ORDERMANAGER_METRICS_PUBLIC", "") == "1"
+# /healthz answers 503 when no stack controller's heartbeat is younger than this (0: do not check).
+HEALTHZ_MAX_HEARTBEAT_AGE = int(os.environ.get("ORDERMANAGER_HEALTHZ_HEARTBEAT_SECONDS", "120"))

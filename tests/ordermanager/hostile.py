@@ -185,6 +185,9 @@ class HostileServer:
     def _nextlink(self, h: _Handler, path: str) -> None:
         self._send(h, 200, json.dumps({**self._page(path), "@odata.nextLink": self.next_link}).encode())
 
+    def _nul_error(self, h: _Handler, path: str) -> None:
+        self._send(h, 400, b'{"Message": "bad\x00request"}\x00')
+
     def _retry_after_huge(self, h: _Handler, path: str) -> None:
         self._send(h, 429, b'{"Message": "Too many requests"}', headers={"Retry-After": "100000"})
 

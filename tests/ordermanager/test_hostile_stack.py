@@ -45,6 +45,7 @@ def cart(transactional_db: None, hostile: HostileServer) -> Cart:
         ("redirect_301_body", "answered 301 to POST"),
         ("drip", "within the call's 2 s deadline"),
         ("huge", "was cut off"),
+        ("nul_error", "bad\\x00request"),
     ],
 )
 def test_a_bad_answer_to_ship_is_never_taken_for_a_delivery(cart, hostile, mode, expected):

@@ -70,7 +70,7 @@ def check_profile_id(value: Any) -> int:
             f"{text} looks like the API AccountID (a GUID). The Account Profile ID is a number like 12345678; "
             "the AccountID goes in its own field",
         )
-    if not text.isdigit() or not 0 < int(text) < 2**31:
+    if not text.isdigit() or len(text) > 10 or not 0 < int(text) < 2**31:
         raise InputError("profile_id", f"must be a whole number like 12345678, not {value!r}")
     return int(text)
 
@@ -107,7 +107,7 @@ def _apply_channeladvisor(account: ChannelAdvisorAccount, fields: dict[str, Any]
         "account_id": check_account_id,
         "profile_id": check_profile_id,
         "api_base_url": check_base_url,
-        "member_name": lambda v: (v or "").strip()[:254],
+        "member_name": lambda v: (v or "").strip(),
         "download_externally_managed": bool,
     }
     for name, value in fields.items():
@@ -135,7 +135,7 @@ def _apply_generic(settings: GenericCartSettings, fields: dict[str, Any]) -> Non
         elif name == "script_url":
             value = check_base_url(value, field="script_url", example="https://www.example.com/seom/script.php")
         else:
-            value = str(value).strip()[:100]
+            value = str(value).strip()
         setattr(settings, name, value)
     if not settings.script_url:
         raise InputError("script_url", "a Generic cart needs the address of its integration script")

@@ -7,7 +7,9 @@ from ordermanager.errors import InputError
 
 
 def get_cart(store_name: str) -> Cart:
-    cart = Cart.objects.filter(store_name__iexact=(store_name or "").strip()).first()
+    name = (store_name or "").strip()
+    limit = Cart._meta.get_field("store_name").max_length or 0
+    cart = Cart.objects.filter(store_name__iexact=name).first() if len(name) <= limit else None
     if cart is None:
         names = ", ".join(Cart.objects.values_list("store_name", flat=True)) or "none yet"
         raise InputError("cart", f"there is no cart named {store_name!r} (carts: {names})")

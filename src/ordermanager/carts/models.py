@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from ordermanager.carts.types import CART_TYPES, CartType
 from ordermanager.crypto import EncryptedTextField, mask
@@ -64,7 +65,7 @@ class Cart(models.Model):
         """One line: when the last import finished, whether it worked, what it did or why it failed."""
         if self.last_import_ok is None or self.last_import_finished_at is None:
             return "never finished"
-        when = self.last_import_finished_at.strftime("%Y-%m-%d %H:%M:%S %Z")
+        when = f"{timezone.localtime(self.last_import_finished_at):%Y-%m-%d %H:%M:%S %Z}"
         counts = f"{self.last_import_downloaded} downloaded, {self.last_import_imported} imported"
         if self.last_import_ok:
             return f"ok at {when}: {counts}"
@@ -82,8 +83,8 @@ class TypeSettings(models.Model):
     def __str__(self) -> str:
         return f"{self.type_label} settings of {self.cart}"  # each subclass has its cart
 
-    def summary(self) -> str:
-        """The settings as `carts show` prints them, secrets masked."""
+    def fields(self) -> list[tuple[str, Any]]:
+        """The settings as `carts show` prints them (name, value), secrets masked."""
         raise NotImplementedError
 
 
@@ -109,16 +110,20 @@ class ChannelAdvisorAccount(TypeSettings):
     download_shipping_statuses = models.JSONField(default=list)
     download_externally_managed = models.BooleanField(default=False)
 
-    def summary(self) -> str:
-        return (
-            f"Member Name: {self.member_name or '-'}\nAPI AccountID: {self.account_id}\n"
-            f"Account Profile ID: {self.profile_id}\nAPI base address: {self.api_base_url}\n"
-            f"Application ID: {mask(self.application_id)}\nShared Secret: {mask(self.shared_secret)}\n"
-            f"Refresh Token: {mask(self.refresh_token)}\n"
-            f"Download: checkout {', '.join(self.download_checkout_statuses)}; payment "
-            f"{', '.join(self.download_payment_statuses)}; shipping {', '.join(self.download_shipping_statuses)}; "
-            f"externally managed {'yes' if self.download_externally_managed else 'no'}"
-        )
+    def fields(self) -> list[tuple[str, Any]]:
+        return [
+            ("Member Name", self.member_name),
+            ("API AccountID", self.account_id),
+            ("Account Profile ID", self.profile_id),
+            ("API base address", self.api_base_url),
+            ("Application ID", mask(self.application_id)),
+            ("Shared Secret", mask(self.shared_secret)),
+            ("Refresh Token", mask(self.refresh_token)),
+            ("Download checkout statuses", ", ".join(self.download_checkout_statuses)),
+            ("Download payment statuses", ", ".join(self.download_payment_statuses)),
+            ("Download shipping statuses", ", ".join(self.download_shipping_statuses)),
+            ("Download externally managed", self.download_externally_managed),
+        ]
 
 
 def _one_per_cart(*fields: str, name: str) -> type:
@@ -174,11 +179,13 @@ class GenericCartSettings(TypeSettings):
     password = EncryptedTextField(blank=True)
     code = models.CharField(max_length=100, blank=True, help_text="The store code the script expects, if any.")
 
-    def summary(self) -> str:
-        return (
-            f"Script URL: {self.script_url}\nUser Name: {self.user_name or '-'}\n"
-            f"Password: {mask(self.password)}\nCode: {self.code or '-'}"
-        )
+    def fields(self) -> list[tuple[str, Any]]:
+        return [
+            ("Script URL", self.script_url),
+            ("User Name", self.user_name),
+            ("Password", mask(self.password)),
+            ("Code", self.code),
+        ]
 
 
 class ImportProblem(models.Model):

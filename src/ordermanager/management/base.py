@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.management.output import Screen
 from ordermanager.orders.models import Order, TimelineEntry
 
 
@@ -38,11 +39,35 @@ def parse_datetime(field: str, text: str) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
+# The largest value a database integer column holds (PostgreSQL's bigint, SQLite's INTEGER).
+MAX_INT = 2**63 - 1
+
+
 def parse_int(field: str, text: str) -> int:
+    raw = str(text).strip()
+    if len(raw) > 19 and raw.lstrip("+-").isdigit():
+        raise InputError(field, f"must be at most {MAX_INT:,} ({len(raw):,} digits given)")
     try:
-        return int(text)
+        value = int(raw)
     except (TypeError, ValueError):
-        raise InputError(field, f"must be a whole number, not {text!r}") from None
+        raise InputError(field, f"must be a whole number, not {short(text)!r}") from None
+    if abs(value) > MAX_INT:
+        raise InputError(field, f"must be at most {MAX_INT:,}")
+    return value
+
+
+def short(text: Any, limit: int = 60) -> str:
+    """A value quoted back in a message: a long one is cut, so the message stays one line."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def check_no_control_characters(options: dict[str, Any]) -> None:
+    """Typed values are text a person can read: control characters (NUL, escape, newline) are refused."""
+    for name, value in options.items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and any(ord(c) < 32 or ord(c) == 127 for c in text):
+                raise InputError(name, "must not contain control characters (such as NUL, escape or a new line)")
 
 
 def parse_decimal(field: str, text: str) -> Decimal:
@@ -62,11 +87,13 @@ class ProductCommand(BaseCommand):
     def add_subcommands(self) -> None:
         raise NotImplementedError
 
-    def sub(self, name: str, help_text: str, *positionals: str) -> CommandParser:
-        """A subcommand, with the names of its positional arguments."""
+    def sub(self, name: str, help_text: str, *positionals: tuple[str, str], json: bool = False) -> CommandParser:
+        """A subcommand, with its positional arguments as (name, help) pairs; `json` adds --json."""
         parser = self.subcommands.add_parser(name, help=help_text, description=help_text)
-        for positional in positionals:
-            parser.add_argument(positional)
+        for positional, text in positionals:
+            parser.add_argument(positional, help=text)
+        if json:
+            parser.add_argument("--json", action="store_true", help="print JSON, for scripts")
         return parser
 
     @property
@@ -75,10 +102,16 @@ class ProductCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler: Callable[..., None] = getattr(self, "do_" + options["subcommand"].replace("-", "_"))
+        self.screen = Screen(
+            getattr(self.stdout, "_out", self.stdout), no_color=options["no_color"], force_color=options["force_color"]
+        )
         try:
+            check_no_control_characters(options)
             handler(**options)
         except InputError as error:
             raise CommandError(str(error), returncode=2) from None
+        except EOFError:
+            raise CommandError("input: standard input ended before an answer was given", returncode=2) from None
 
     def show_new_timeline(self, order: Order, after_id: int) -> None:
         """Print what the action just wrote to the order's timeline, so the operator sees its effects."""
@@ -88,7 +121,7 @@ class ProductCommand(BaseCommand):
     @staticmethod
     def last_timeline_id(order_number: Any) -> int:
         try:
-            pk = int(order_number)
-        except (TypeError, ValueError):
-            return 0
+            pk = parse_int("order", order_number)
+        except InputError:
+            return 0  # the action says what is wrong with it
         return TimelineEntry.objects.filter(order_id=pk).order_by("-id").values_list("id", flat=True).first() or 0

@@ -115,6 +115,8 @@ def import_orders(
     handled: set[str] = set()
     pending: list[tuple[RemoteOrder, Future[None]]] = []
     try:
+        # The progress bar's total: what waits now (more may arrive meanwhile, so it only grows).
+        expected = connector.count_waiting_orders() if progress else None
         # Order Download Batch orders at a time: each batch is imported and acknowledged before the next
         # is read, so memory stays small and a long backlog makes progress that a crash does not undo.
         while batch := list(connector.download_orders(cart.order_download_batch, skip=handled)):
@@ -138,7 +140,7 @@ def import_orders(
                     if sent:
                         pending.append((remote, acks.submit(connector.acknowledge_order, remote)))
                 if progress:
-                    progress(number, summary.downloaded)
+                    progress(number, max(expected or 0, summary.downloaded))
             _answered(pending, summary)
     finally:
         _answered(pending, summary)

@@ -98,16 +98,25 @@ def still_claimed(record_id: int, holder: str) -> bool:
     ).exists()
 
 
-def recover_abandoned(cart_id: int | None, actor: str) -> int:
-    """Records whose claim ran out go back on the stack: their controller stopped, or its sender died.
+def claimers(cart_id: int | None, holder: str) -> set[str]:
+    """Who else holds claims on this lane's records (a controller that died, or lost the lane)."""
+    in_flight = StackRecord.objects.filter(_lane_filter(cart_id), state=State.IN_FLIGHT).exclude(claimed_by=holder)
+    return set(in_flight.order_by().values_list("claimed_by", flat=True).distinct())
 
-    Their next attempt reads the cart's state first, because the lost sender may have sent them.
+
+def recover_abandoned(cart_id: int | None, actor: str, dead: Iterable[str] = ()) -> int:
+    """Records whose claim ran out, or whose claimer is known `dead`, go back on the stack.
+
+    They keep their due time, so the claim (oldest due first) takes them ahead of the backlog: these are
+    the packages whose answer may have been lost. Their next attempt reads the cart's state first,
+    because the lost sender may have sent them.
     """
     count = 0
+    lost = Q(claimed_until__lt=Now()) | Q(claimed_by__in=list(dead))
     with transaction.atomic():
-        stale = StackRecord.objects.filter(_lane_filter(cart_id), state=State.IN_FLIGHT, claimed_until__lt=Now())
+        stale = StackRecord.objects.filter(_lane_filter(cart_id), lost, state=State.IN_FLIGHT)
         for record in _skip_locked(stale).select_related("order"):
-            _fold_or_reopen(record, timezone.now())
+            _fold_or_reopen(record, record.next_attempt_at)
             if record.order is not None:
                 events.stack_record_recovered(record.order, record, actor)
             count += 1

@@ -28,11 +28,11 @@ from ordermanager.orders.importing import import_orders
 from ordermanager.params import actions as params
 from ordermanager.stack import actions, failures, leases, retention
 from ordermanager.stack.delivery import deliver
+from ordermanager.stack.leases import EMAIL_LANE, lane_name
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 
 log = logging.getLogger("ordermanager.stack")
 
-EMAIL_LANE = "email"
 EMAIL_CONCURRENCY = 2
 # Senders per allowed call in flight: while some wait on the cart, the others read the next order and
 # record the last answer, so the account's calls never wait on our own database work.
@@ -52,10 +52,6 @@ class Settings:
     imports: bool = True
     retry_base_seconds: float = actions.BACKOFF_BASE_SECONDS
     handle_signals: bool = True
-
-
-def lane_name(cart_id: int | None) -> str:
-    return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
 # A sender idle this long lets its database connection go, so quiet carts hold no connections.
@@ -130,6 +126,7 @@ class Lane:
     signature: tuple = ()
     importing: threading.Thread | None = None
     failed_since_success: bool = False
+    handing_back: bool = False  # over our share: claim nothing more, release once the calls in flight end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -169,7 +166,7 @@ class Lane:
 
     def pump(self) -> int:
         """Claim as many due records as there are free senders, and start them."""
-        if self.senders is None or self.gate is None:
+        if self.senders is None or self.gate is None or self.handing_back:
             return 0
         free = self.gate.concurrency * SENDERS_PER_CALL - len(self.senders.in_flight)
         records = actions.claim(self.cart_id, self.holder, self.name, free, self.settings.lease_seconds)
@@ -247,6 +244,11 @@ class StackController:
         # Not at start-up: a controller starting is busy taking leases and recovering claims.
         self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
 
+    @property
+    def _refresh_every(self) -> float:
+        # A third of a lease: a controller started beside a busy one gets its share within one lease period.
+        return min(self.settings.refresh_seconds, self.settings.lease_seconds / 3)
+
     # --- life cycle -------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -257,7 +259,7 @@ class StackController:
         log.info("stack controller %s started", self.holder)
         try:
             while not self.stop.is_set():
-                if time.monotonic() - self._last_refresh >= self.settings.refresh_seconds:
+                if time.monotonic() - self._last_refresh >= self._refresh_every:
                     self._refresh()
                 started = sum(lane.pump() for lane in self._snapshot())
                 if self.settings.once and not started and self._drained():
@@ -310,7 +312,7 @@ class StackController:
                         log.error("lost the SQLite controller slot; stopping")
                         self.stop.set()
                     for lane in self._snapshot():
-                        if not leases.acquire(lane.name, self.holder, ttl):
+                        if not leases.renew(lane.name, self.holder, ttl):
                             log.warning("lease %s taken over by another controller", lane.name)
                         if lane.senders is not None:
                             actions.renew_claims(lane.senders.in_flight, self.holder, ttl)
@@ -323,7 +325,7 @@ class StackController:
     # --- lanes ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Take leases for every lane with work, recover stale claims, and drop lanes we lost."""
+        """Balance the cart accounts, recover stale claims, and drop lanes we lost."""
         self._last_refresh = time.monotonic()
         ttl = self.settings.lease_seconds
         leases.acquire(f"controller:{self.holder}", self.holder, ttl)
@@ -333,21 +335,22 @@ class StackController:
         wanted = set(waiting.order_by().values_list("cart_id", flat=True).distinct())
         if not self.settings.once:
             wanted |= {None, *Cart.objects.filter(active=True).values_list("pk", flat=True)}
-        for cart_id in wanted | set(self.lanes):
-            name = lane_name(cart_id)
-            if not leases.acquire(name, self.holder, ttl):
-                with self._lanes_lock:
-                    lost = self.lanes.pop(cart_id, None)
-                if lost is not None:
-                    log.warning("lease %s taken over by another controller", name)
-                    lost.close()
+        for cart_id in set(self.lanes):
+            if not leases.acquire(lane_name(cart_id), self.holder, ttl):
+                log.warning("lease %s taken over by another controller", self._drop(cart_id).name)
+        self._balance(sorted(c for c in wanted if c is not None), EMAIL_LANE if None in wanted else None)
+        for lane in self._snapshot():
+            if lane.handing_back:
+                if not lane.busy():
+                    self._drop(lane.cart_id)
+                    log.info("handed back %s (over our share); driving %d account(s)", lane.name, self._driving())
                 continue
-            lane = self.lanes.get(cart_id)
-            if lane is None:
-                lane = Lane(cart_id, self.holder, self.settings, self.wake)
-                with self._lanes_lock:
-                    self.lanes[cart_id] = lane
-            actions.recover_abandoned(cart_id, f"stack:{self.holder}")
+            dead = leases.dead(actions.claimers(lane.cart_id, self.holder))
+            recovered = actions.recover_abandoned(lane.cart_id, f"stack:{self.holder}", dead)
+            if recovered:
+                log.info(
+                    "%s: recovered %d record(s) from a lost claim; they go before the backlog", lane.name, recovered
+                )
             lane.refresh()
             lane.import_if_due()
         self._prune_if_due()
@@ -367,6 +370,42 @@ class StackController:
             log.exception("stack prune failed; it is tried again later")
         finally:
             connections.close_all()
+
+    def _balance(self, accounts: list[int], email: str | None) -> None:
+        """Aim at a fair share of the accounts: take free ones up to it, hand back a surplus someone lacks."""
+        view = leases.shares({lane_name(c) for c in accounts}, self.holder)
+        mine = [c for c, lane in self.lanes.items() if c is not None and not lane.handing_back]
+        if len(mine) > view.share and view.someone_short(self.holder):
+            for cart_id in mine[view.share :]:
+                self.lanes[cart_id].handing_back = True  # its senders finish first; the lease is kept meanwhile
+        taking = [c for c in accounts if c not in self.lanes and view.free(lane_name(c))]
+        for cart_id in taking[: max(view.share - len(mine), 0)]:
+            if leases.acquire(lane_name(cart_id), self.holder, self.settings.lease_seconds):
+                self._add(cart_id)
+                log.info(
+                    "took over %s (share %d of %d account(s), %d controller(s)); driving %d account(s)",
+                    lane_name(cart_id),
+                    view.share,
+                    len(accounts),
+                    len(view.live),
+                    self._driving(),
+                )
+        if email and None not in self.lanes and leases.acquire(email, self.holder, self.settings.lease_seconds):
+            self._add(None)
+
+    def _add(self, cart_id: int | None) -> None:
+        with self._lanes_lock:
+            self.lanes[cart_id] = Lane(cart_id, self.holder, self.settings, self.wake)
+
+    def _driving(self) -> int:
+        return sum(1 for c, lane in self.lanes.items() if c is not None and not lane.handing_back)
+
+    def _drop(self, cart_id: int | None) -> Lane:
+        with self._lanes_lock:
+            lane = self.lanes.pop(cart_id)
+        lane.close()
+        leases.release(lane.name, self.holder)
+        return lane
 
     def _drained(self) -> bool:
         """--once: nothing due now, nothing in flight, no import running."""

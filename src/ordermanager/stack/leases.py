@@ -10,6 +10,8 @@ import contextlib
 import os
 import socket
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -32,6 +34,12 @@ def _this_machine() -> str:
 
 
 MACHINE = _this_machine()
+EMAIL_LANE = "email"
+
+
+def lane_name(cart_id: int | None) -> str:
+    """The lease of a cart account, or of the buyers' e-mail."""
+    return f"cart:{cart_id}" if cart_id is not None else EMAIL_LANE
 
 
 def new_holder() -> str:
@@ -81,9 +89,51 @@ def acquire(name: str, holder: str, seconds: float) -> bool:
     )
 
 
+def renew(name: str, holder: str, seconds: float) -> bool:
+    """The heartbeat: keep a lease we hold, never take one (a lease just handed back stays free)."""
+    return bool(
+        Lease.objects.filter(name=name, holder=holder).update(expires_at=db_time_after(seconds), heartbeat_at=Now())
+    )
+
+
 def release(name: str, holder: str) -> None:
     Lease.objects.filter(name=name, holder=holder).update(holder="", expires_at=Now())
 
 
 def alive(prefix: str) -> list[Lease]:
-    return list(Lease.objects.filter(name__startswith=prefix, expires_at__gt=Now()).exclude(holder=""))
+    """Current leases whose holder has not died on this machine (a kill -9 here is seen at once)."""
+    current = Lease.objects.filter(name__startswith=prefix, expires_at__gt=Now()).exclude(holder="")
+    return [lease for lease in current if not _dead_on_this_machine(lease.holder)]
+
+
+def dead(holders: set[str]) -> set[str]:
+    """Of these lease holders, those whose process died on this machine."""
+    return {holder for holder in holders if _dead_on_this_machine(holder)}
+
+
+def fair_share(accounts: int, controllers: int) -> int:
+    """⌈accounts ÷ live controllers⌉: what each controller aims to drive."""
+    return -(-accounts // max(controllers, 1))
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Who drives which cart account now, as one controller sees it when it balances."""
+
+    share: int
+    holders: dict[str, str]  # lease name → live holder
+    live: set[str]  # live controllers
+
+    def free(self, name: str) -> bool:
+        return name not in self.holders
+
+    def someone_short(self, me: str) -> bool:
+        """Another live controller drives fewer accounts than its share, so a surplus should go to it."""
+        counts = Counter(self.holders.values())
+        return any(counts[holder] < self.share for holder in self.live if holder != me)
+
+
+def shares(accounts: set[str], me: str) -> Shares:
+    live = {lease.holder for lease in alive("controller:")} | {me}
+    holders = {lease.name: lease.holder for lease in alive("cart:") if lease.name in accounts}
+    return Shares(fair_share(len(accounts), len(live)), holders, live)

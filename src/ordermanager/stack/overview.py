@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from ordermanager.carts.models import Cart
 from ordermanager.stack import leases, metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, StackRecord, State
 
 EMAIL = "(e-mail)"
 ON_STACK = (*OPEN_STATES, State.IN_FLIGHT, State.PROBLEM)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A cart account, who drives it (None: unattended, its lease lapsed with no controller to take it), and
+    the records it sent over the last minute."""
+
+    cart: str
+    controller: str | None
+    sent_last_minute: int
 
 
 @dataclass
@@ -23,6 +35,21 @@ class Overview:
     oldest_waiting: dt.datetime | None
     controllers: list[Lease]
     now: dt.datetime = field(default_factory=timezone.now)
+
+    @cached_property
+    def accounts(self) -> list[Account]:
+        """Read when shown (stack status, /metrics), so the Home page keeps its query budget."""
+        return accounts(self.now)
+
+    def driven_by(self, holder: str) -> list[Account]:
+        return [account for account in self.accounts if account.controller == holder]
+
+    def sent_per_minute(self, holder: str) -> int:
+        return sum(account.sent_last_minute for account in self.driven_by(holder))
+
+    @property
+    def unattended(self) -> list[Account]:
+        return [account for account in self.accounts if account.controller is None]
 
     def total(self, *states: str) -> int:
         return sum(n for by_state in self.counts.values() for s, n in by_state.items() if s in states)
@@ -45,6 +72,17 @@ def overview() -> Overview:
     counts = {(EMAIL if cart == "email" else cart): n for cart, n in metrics.records_by_state().items()}
     oldest = StackRecord.objects.filter(state__in=OPEN_STATES).aggregate(at=Min("created_at"))["at"]
     return Overview(dict(sorted(counts.items())), oldest, leases.alive("controller:"))
+
+
+def accounts(now: dt.datetime | None = None) -> list[Account]:
+    """Every cart account a controller should drive (active, or with records still to settle)."""
+    now = now or timezone.now()
+    carts = Cart.objects.filter(Q(active=True) | Q(stack_records__state__in=[*OPEN_STATES, State.IN_FLIGHT]))
+    names = dict(carts.distinct().order_by("store_name").values_list("pk", "store_name"))
+    holders = {lease.name: lease.holder for lease in leases.alive("cart:")}
+    recent = StackRecord.objects.filter(sent_at__gte=now - dt.timedelta(minutes=1), cart_id__in=list(names))
+    sent = dict(recent.values_list("cart_id").annotate(n=Count("id")).order_by())
+    return [Account(name, holders.get(leases.lane_name(pk)), sent.get(pk, 0)) for pk, name in names.items()]
 
 
 @dataclass

@@ -13,6 +13,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders.models import Order, OrderItem
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import LABEL_MAX_LENGTH, EventRule, StatusLabel
+from ordermanager.wording import plural
 
 TRACKING_EVENT = "OrderAddTrackingNumber"
 
@@ -177,7 +178,8 @@ class DefaultsLoaded:
     @property
     def summary(self) -> str:
         return (
-            f"Default status events loaded: {len(self.labels_added)} label(s) added, {len(self.rules_set)} rule(s) set."
+            f"Default status events loaded: {plural(len(self.labels_added), 'label')} added, "
+            f"{plural(len(self.rules_set), 'rule')} set."
         )
 
 

@@ -60,6 +60,9 @@ class CartError(Exception):
         raw: str = "",
         outcome: Outcome | None = None,
     ) -> None:
+        # A cart's answer is outside text that ends up in the stack record's columns: a NUL byte would make
+        # the row guard (and PostgreSQL) refuse the write that records the failure, and the sender would die.
+        message = _storable(message)
         super().__init__(message)
         self.kind = kind
         self.outcome = outcome
@@ -67,10 +70,14 @@ class CartError(Exception):
         self.fix_hint = fix_hint
         self.retry_after = retry_after
         self.status = status
-        self.raw = raw[:4000]
+        self.raw = _storable(raw)[:4000]
 
     def __str__(self) -> str:
         return f"{self.message} ({self.fix_hint})" if self.fix_hint else self.message
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def transport_error(error: httpx.TransportError, method: str, where: str, what: str = "the cart") -> CartError:
@@ -199,6 +206,10 @@ class Connector(ABC):
         cart order IDs in `skip` (orders this import already handled). An order that cannot be read comes
         as a MalformedOrder, so one bad order never blocks the others."""
         raise self._unsupported("send orders to import")
+
+    def count_waiting_orders(self) -> int | None:
+        """How many orders wait to be imported, for a progress bar; None when the cart cannot say."""
+        return None
 
     def acknowledge_order(self, order: RemoteOrder) -> None:
         """Tell the cart an order is safely imported, so it is not offered again."""

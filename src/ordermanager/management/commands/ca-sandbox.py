@@ -17,8 +17,8 @@ class Command(BaseCommand):
     help = "Run the ChannelAdvisor sandbox (a local emulator of ChannelAdvisor's REST API)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", default="8765")
+        parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", default="8765", help="the port to listen on (default 8765)")
         parser.add_argument("--data", default="var/casandbox.sqlite3", help="its SQLite file")
         parser.add_argument("--seed", choices=["demo"], help="load the demo account into an empty sandbox")
 

@@ -19,7 +19,12 @@ from ordermanager.carts.types import CART_TYPES
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 
-FLAGS = ("active", "synchronize_inventory", "send_status_to_web", "download_externally_managed")
+FLAGS = {
+    "active": "an inactive cart is neither imported from nor sent to",
+    "synchronize_inventory": "send stock levels to this cart",
+    "send_status_to_web": "send status updates (Notify Cart events) to this cart",
+    "download_externally_managed": "also import orders shipped by a fulfilment partner (e.g. FBA)",
+}
 TEXT = (
     "member_name",
     "account_id",
@@ -32,6 +37,14 @@ TEXT = (
     "user_name",
     "code",
 )
+STORE_NAME = "the cart's store name"
+POSITIONALS = {
+    "store_name": STORE_NAME,
+    "carrier": "our carrier, as on orders (e.g. UPS)",
+    "shipping_class": "our shipping class, as on orders (e.g. Ground)",
+    "cart_carrier": "the cart's carrier code",
+    "cart_class": "the cart's class code",
+}
 PROMPTS = {
     "channeladvisor": (
         ("application_id", "Application ID"),
@@ -43,9 +56,9 @@ PROMPTS = {
 
 
 def _cart_options(parser: CommandParser) -> None:
-    for name in FLAGS:
-        parser.add_argument(f"--{name.replace('_', '-')}", choices=["on", "off"])
-    parser.add_argument("--order-download-batch")
+    for name, text in FLAGS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", choices=["on", "off"], help=text)
+    parser.add_argument("--order-download-batch", help="orders imported and marked exported at a time (1-200)")
     ca = parser.add_argument_group("ChannelAdvisor")
     ca.add_argument("--member-name", help="your ChannelAdvisor login")
     ca.add_argument("--account-id", help="the API AccountID (a GUID)")
@@ -56,7 +69,7 @@ def _cart_options(parser: CommandParser) -> None:
     ca.add_argument("--download-shipping-statuses", help="comma-separated, e.g. Unshipped,PartiallyShipped")
     generic = parser.add_argument_group("Generic")
     generic.add_argument("--script-url", help="the address of the site's integration script")
-    generic.add_argument("--user-name")
+    generic.add_argument("--user-name", help="the user name the script expects")
     generic.add_argument("--code", help="the store code the script expects")
     secrets = parser.add_mutually_exclusive_group()
     secrets.add_argument(
@@ -74,6 +87,10 @@ def _cart_options(parser: CommandParser) -> None:
 
 def _read_secrets(options: dict[str, Any], cart_type: str) -> dict[str, str]:
     if options.get("ask_secrets"):
+        if not sys.stdin.isatty():
+            raise InputError(
+                "ask_secrets", "needs a terminal to prompt on; use --secrets-file (- reads standard input)"
+            )
         return {name: getpass.getpass(f"{label}: ") for name, label in PROMPTS.get(cart_type, ())}
     source = options.get("secrets_file")
     if not source:
@@ -104,35 +121,38 @@ class Command(ProductCommand):
     help = "Shopping cart definitions: list, show, add, edit, delete, test, and map carriers."
 
     def add_subcommands(self) -> None:
-        self.sub("list", "List the carts with their type and capabilities.")
-        self.sub("show", "Show a cart's settings (secrets masked).").add_argument("store_name")
+        self.sub("list", "List the carts with their type and capabilities.", json=True)
+        self.sub("show", "Show a cart's settings (secrets masked).", json=True).add_argument(
+            "store_name", help=STORE_NAME
+        )
         add = self.sub("add", "Add a cart.")
-        add.add_argument("store_name")
-        add.add_argument("--type", dest="cart_type", required=True, choices=sorted(CART_TYPES))
+        add.add_argument("store_name", help="the new cart's name (unique, at most 50 characters)")
+        add.add_argument("--type", dest="cart_type", required=True, choices=sorted(CART_TYPES), help="the kind of cart")
         _cart_options(add)
         edit = self.sub("edit", "Edit a cart.")
-        edit.add_argument("store_name")
+        edit.add_argument("store_name", help=STORE_NAME)
         edit.add_argument("--rename", help="a new store name")
         _cart_options(edit)
-        self.sub("delete", "Delete a cart that has no orders.").add_argument("store_name")
-        self.sub("test", "Test Settings: get a token and read the profile.").add_argument("store_name")
+        self.sub("delete", "Delete a cart that has no orders.").add_argument("store_name", help=STORE_NAME)
+        self.sub("test", "Test Settings: get a token and read the profile.").add_argument("store_name", help=STORE_NAME)
         mapping = self.sub("map-carrier", "Map a shipping method (carrier and class) to the cart's codes.")
         for name in ("store_name", "carrier", "shipping_class", "cart_carrier", "cart_class"):
-            mapping.add_argument(name)
+            mapping.add_argument(name, help=POSITIONALS[name])
         unmap = self.sub("unmap-carrier", "Remove a shipping method's mapping.")
         for name in ("store_name", "carrier", "shipping_class"):
-            unmap.add_argument(name)
+            unmap.add_argument(name, help=POSITIONALS[name])
         known = self.sub("add-carrier-class", "Enter a carrier/class pair from the account's carrier list.")
         for name in ("store_name", "cart_carrier", "cart_class"):
-            known.add_argument(name)
-        self.sub("carriers", "Show the carrier mapping and the pairs the account is known to take.").add_argument(
-            "store_name"
-        )
+            known.add_argument(name, help=POSITIONALS[name])
+        self.sub(
+            "carriers", "Show the carrier mapping and the pairs the account is known to take.", json=True
+        ).add_argument("store_name", help=STORE_NAME)
 
-    def do_list(self, **_: Any) -> None:
+    def do_list(self, json: bool, **_: Any) -> None:
+        rows = []
         for cart in Cart.objects.all():
             t = cart.type
-            abilities = [
+            takes = [
                 name
                 for name, able in (
                     (
@@ -144,21 +164,31 @@ class Command(ProductCommand):
                 )
                 if able
             ]
-            state = "active" if cart.active else "inactive"
-            self.stdout.write(f"{cart.store_name:<24} {t.label:<16} {state:<9} takes: {', '.join(abilities) or '-'}")
+            rows.append({"store_name": cart.store_name, "type": t.label, "active": cart.active, "takes": takes})
+        if json:
+            self.screen.json(rows)
+            return
+        for row in rows:
+            row["takes"] = ", ".join(row["takes"])
+        columns = [("store_name", "Store Name"), ("type", "Type"), ("active", "Active"), ("takes", "Takes")]
+        self.screen.table(columns, rows, empty="No carts yet: add one with ordermanager carts add.")
 
-    def do_show(self, store_name: str, **_: Any) -> None:
+    def do_show(self, store_name: str, json: bool, **_: Any) -> None:
         cart = get_cart(store_name)
-        self.stdout.write(f"Store Name: {cart.store_name}\nCart Type: {cart.type.label}\nActive: {cart.active}")
-        self.stdout.write(
-            f"Send Status to Web: {cart.send_status_to_web}\nSynchronize Inventory: "
-            f"{cart.synchronize_inventory}\nOrder Download Batch: {cart.order_download_batch}"
-        )
+        fields: list[tuple[str, Any]] = [
+            ("Store Name", cart.store_name),
+            ("Cart Type", cart.type.label),
+            ("Active", cart.active),
+            ("Send Status to Web", cart.send_status_to_web),
+            ("Synchronize Inventory", cart.synchronize_inventory),
+            ("Order Download Batch", cart.order_download_batch),
+        ]
         settings = cart.type_settings
         if settings is not None:
-            self.stdout.write(settings.summary())
+            fields += settings.fields()
         if cart.type.imports_orders:
-            self.stdout.write(f"Last Import: {cart.last_import}")
+            fields.append(("Last Import", cart.last_import))
+        self.screen.record(fields, as_json=json)
 
     def do_add(self, store_name: str, cart_type: str, **options: Any) -> None:
         cart = carts.add_cart(store_name, cart_type, **_fields(options, cart_type))
@@ -193,11 +223,32 @@ class Command(ProductCommand):
         carriers.note_carrier_classes(cart, {(cart_carrier.strip(), cart_class.strip())}, carriers.Source.ENTERED)
         self.stdout.write(f"{cart_carrier}/{cart_class} is on {cart.store_name}'s carrier list.")
 
-    def do_carriers(self, store_name: str, **_: Any) -> None:
+    def do_carriers(self, store_name: str, json: bool, **_: Any) -> None:
         cart = get_cart(store_name)
-        self.stdout.write("Mapping (our carrier and class → the cart's):")
-        for m in cart.carrier_mappings.all():
-            self.stdout.write(f"  {m.carrier} {m.shipping_class} → {m.cart_carrier}/{m.cart_class}")
-        self.stdout.write("Pairs the account is known to take or refuse:")
-        for k in cart.known_carriers.all():
-            self.stdout.write(f"  {k.cart_carrier}/{k.cart_class}: {k.get_source_display()}")
+        mapping = [
+            {
+                "carrier": m.carrier,
+                "class": m.shipping_class,
+                "cart_carrier": m.cart_carrier,
+                "cart_class": m.cart_class,
+            }
+            for m in cart.carrier_mappings.all()
+        ]
+        known = [
+            {"cart_carrier": k.cart_carrier, "cart_class": k.cart_class, "source": k.get_source_display()}
+            for k in cart.known_carriers.all()
+        ]
+        if json:
+            self.screen.json({"mapping": mapping, "known": known})
+            return
+        self.screen.line("Mapping (our carrier and class → the cart's):")
+        columns = [
+            ("carrier", "Carrier"),
+            ("class", "Class"),
+            ("cart_carrier", "Cart carrier"),
+            ("cart_class", "Cart class"),
+        ]
+        self.screen.table(columns, mapping, empty="  No shipping method is mapped: each ships as itself.")
+        self.screen.line("Pairs the account is known to take or refuse:")
+        columns = [("cart_carrier", "Cart carrier"), ("cart_class", "Cart class"), ("source", "How we know")]
+        self.screen.table(columns, known, empty="  None known yet.")

@@ -18,35 +18,54 @@ class Command(ProductCommand):
     help = "Status events: the grid of labels and Notify Cart, and Load Default Status Events."
 
     def add_subcommands(self) -> None:
-        self.sub("list", "Show the Status Change Events grid.")
-        self.sub("show", "Show one event: when it occurs, its scope, and its rule.", "event")
-        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.", "event")
+        self.sub("list", "Show the Status Change Events grid.", json=True)
+        show = self.sub("show", "Show one event: when it occurs, its scope, and its rule.", json=True)
+        show.add_argument("event", help="the event's id, e.g. OrderAddTrackingNumber")
+        set_ = self.sub("set", "Change one row of the grid. An empty label ('') clears it.")
+        set_.add_argument("event", help="the event's id, e.g. OrderAddTrackingNumber")
         set_.add_argument("--item-label", help="the Item Status label")
         set_.add_argument("--order-label", help="the Order Status label")
         set_.add_argument("--notify-cart", choices=["on", "off"], help="tick or untick Notify Cart")
         defaults = self.sub("load-defaults", "Load Default Status Events (only fills rules left empty).")
         defaults.add_argument("--reset", action="store_true", help="return every rule to its default")
 
-    def do_list(self, **_: Any) -> None:
+    def do_list(self, json: bool, **_: Any) -> None:
         grid = {r.event: r for r in EventRule.objects.select_related("item_label", "order_label")}
-        self.stdout.write(f"{'Event':<26} {'Scope':<6} {'Item Status':<20} {'Order Status':<20} Notify Cart")
+        rows = []
         for event in EVENTS.values():
             rule = grid.get(event.id)
-            item = rule.item_label.name if rule and rule.item_label else ""
-            order = rule.order_label.name if rule and rule.order_label else ""
-            notify = "yes" if rule and rule.notify_cart else ""
-            self.stdout.write(f"{event.id:<26} {event.scope:<6} {item:<20} {order:<20} {notify}")
+            rows.append(
+                {
+                    "event": event.id,
+                    "scope": event.scope,
+                    "item_label": rule.item_label.name if rule and rule.item_label else None,
+                    "order_label": rule.order_label.name if rule and rule.order_label else None,
+                    "notify_cart": bool(rule and rule.notify_cart),
+                }
+            )
+        columns = [
+            ("event", "Event"),
+            ("scope", "Scope"),
+            ("item_label", "Item Status"),
+            ("order_label", "Order Status"),
+            ("notify_cart", "Notify Cart"),
+        ]
+        self.screen.rows(columns, rows, as_json=json, empty="The event catalogue is empty.")
 
-    def do_show(self, event: str, **_: Any) -> None:
+    def do_show(self, event: str, json: bool, **_: Any) -> None:
         definition = get_event(event)
         rule = EventRule.objects.select_related("item_label", "order_label").filter(event=definition.id).first()
-        self.stdout.write(f"{definition.id}: {definition.name} ({definition.scope} event)")
-        self.stdout.write(f"Occurs when: {definition.occurs_when}")
-        self.stdout.write(f"Always carries tracking: {'yes' if definition.carries_tracking else 'no'}")
-        if rule:
-            self.stdout.write(f"Item Status: {rule.item_label or '-'}")
-            self.stdout.write(f"Order Status: {rule.order_label or '-'}")
-            self.stdout.write(f"Notify Cart: {'yes' if rule.notify_cart else 'no'}")
+        fields = [
+            ("Event", definition.id),
+            ("Name", definition.name),
+            ("Scope", definition.scope),
+            ("Occurs when", definition.occurs_when),
+            ("Always carries tracking", definition.carries_tracking),
+            ("Item Status", rule.item_label.name if rule and rule.item_label else None),
+            ("Order Status", rule.order_label.name if rule and rule.order_label else None),
+            ("Notify Cart", bool(rule and rule.notify_cart)),
+        ]
+        self.screen.record(fields, as_json=json)
 
     def do_set(
         self, event: str, item_label: str | None, order_label: str | None, notify_cart: str | None, **_: Any
@@ -67,4 +86,4 @@ class Command(ProductCommand):
 
     def do_load_defaults(self, reset: bool, **_: Any) -> None:
         loaded = statuses.load_default_status_events(reset=reset)
-        self.stdout.write(loaded.summary)
+        self.screen.line(loaded.summary)

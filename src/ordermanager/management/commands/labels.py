@@ -13,15 +13,21 @@ class Command(ProductCommand):
     help = "Status labels (List Maintenance): list, add, rename and delete."
 
     def add_subcommands(self) -> None:
-        self.sub("list", "List the status labels.")
-        self.sub("add", "Add a status label (at most 50 characters, no quotes).", "name")
-        self.sub("rename", "Rename a status label; its rules, orders and items follow.", "name", "new_name")
-        delete = self.sub("delete", "Delete a status label that no event rule uses.", "name")
+        self.sub("list", "List the status labels.", json=True)
+        self.sub("add", "Add a status label (at most 50 characters, no quotes).", ("name", "the label"))
+        self.sub(
+            "rename",
+            "Rename a status label; its rules, orders and items follow.",
+            ("name", "the label"),
+            ("new_name", "its new name"),
+        )
+        delete = self.sub("delete", "Delete a status label that no event rule uses.", ("name", "the label"))
         delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    def do_list(self, **_: Any) -> None:
-        for label in StatusLabel.objects.all():
-            self.stdout.write(label.name)
+    def do_list(self, json: bool, **_: Any) -> None:
+        rows = [{"label": label.name} for label in StatusLabel.objects.all()]
+        empty = "No status labels yet: ordermanager events load-defaults."
+        self.screen.rows([("label", "Status label")], rows, as_json=json, empty=empty)
 
     def do_add(self, name: str, **_: Any) -> None:
         label = statuses.add_label(name)

@@ -14,30 +14,39 @@ class Command(ProductCommand):
     help = "System parameters: show, search, set and reset, globally or for one cart."
 
     def add_subcommands(self) -> None:
-        show = self.sub("show", "Show parameters with their group, value in force and description.")
+        show = self.sub("show", "Show parameters with their group, value in force and description.", json=True)
         show.add_argument("search", nargs="?", default="", help="part of a parameter name")
         show.add_argument("--group", help="only this parameter group")
         show.add_argument("--cart", help="show the values in force for this cart")
         set_ = self.sub("set", "Set a parameter's global value, or a cart's override with --cart.")
-        set_.add_argument("name")
-        set_.add_argument("value")
+        set_.add_argument("name", help="the parameter's name, e.g. UseStatusUpdates")
+        set_.add_argument("value", help="the new value, e.g. True or 14")
         set_.add_argument("--cart", help="override the value for this cart only")
         reset = self.sub("reset", "Return a parameter to its default, or remove a cart's override.")
-        reset.add_argument("name")
-        reset.add_argument("--cart")
+        reset.add_argument("name", help="the parameter's name")
+        reset.add_argument("--cart", help="remove this cart's override instead")
 
-    def do_show(self, search: str, group: str | None, cart: str | None, **_: Any) -> None:
+    def do_show(self, search: str, group: str | None, cart: str | None, json: bool, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None
         found = params.search(search, group)
-        if not found:
-            self.stdout.write(f"No parameter name contains {search!r}.")
-            return
         overrides = set(CartParameter.objects.filter(cart=chosen).values_list("name", flat=True)) if chosen else set()
-        for definition in found:
-            value = definition.render(params.get(definition.name, cart=chosen))
-            where = " (this cart)" if definition.name in overrides else ""
-            self.stdout.write(f"{definition.group:<15} {definition.name:<30} {value}{where}")
-            self.stdout.write(f"{'':<15} {definition.description}")
+        rows = [
+            {
+                "group": d.group,
+                "name": d.name,
+                "value": d.render(params.get(d.name, cart=chosen)),
+                "this_cart": d.name in overrides,
+                "description": d.description,
+            }
+            for d in found
+        ]
+        if json:
+            self.screen.json(rows)
+            return
+        for row in rows:
+            row["value"] += " (this cart)" if row["this_cart"] else ""
+        columns = [("group", "Group"), ("name", "Parameter"), ("value", "Value"), ("description", "Description")]
+        self.screen.table(columns, rows, empty=f"No parameter name contains {search!r}.")
 
     def do_set(self, name: str, value: str, cart: str | None, **_: Any) -> None:
         chosen = get_cart(cart) if cart else None

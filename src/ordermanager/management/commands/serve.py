@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ordermanager import keys
 from ordermanager.carts import actions as carts
 from ordermanager.carts.models import Cart
 from ordermanager.demo import DEMO_CART, add_demo_cart
 from ordermanager.params import actions as params
 from ordermanager.statuses.actions import load_default_status_events
 from ordermanager.statuses.models import StatusLabel
+
+
+def admin_password_file() -> Path:
+    return settings.DATA_DIR / "admin-password.txt"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -56,12 +62,24 @@ class Command(BaseCommand):
     help = "Set up and run the order manager: web app and stack controller (and, with --demo, the sandbox)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("ORDERMANAGER_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("ORDERMANAGER_PORT", "8000")))
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("ORDERMANAGER_HOST", "127.0.0.1"),
+            help="the address to listen on (ORDERMANAGER_HOST; default 127.0.0.1)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("ORDERMANAGER_PORT", "8000")),
+            help="the web app's port (ORDERMANAGER_PORT; default 8000)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
         parser.add_argument("--demo", action="store_true", help="also run the ChannelAdvisor sandbox as a demo cart")
         parser.add_argument(
-            "--sandbox-port", type=int, default=int(os.environ.get("ORDERMANAGER_SANDBOX_PORT", "8765"))
+            "--sandbox-port",
+            type=int,
+            default=int(os.environ.get("ORDERMANAGER_SANDBOX_PORT", "8765")),
+            help="the sandbox's port, with --demo (ORDERMANAGER_SANDBOX_PORT; default 8765)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -113,6 +131,8 @@ class Command(BaseCommand):
             return None
         password = secrets.token_urlsafe(12)
         users.create_superuser("admin", "admin@localhost", password)
+        # Standard output scrolls away (or lands in a shared log): the password also goes to a private file.
+        keys.write_private(admin_password_file(), f"admin\n{password}\n")
         return password
 
     def _demo_cart(self, sandbox_url: str) -> None:
@@ -155,7 +175,10 @@ class Command(BaseCommand):
         lines = ["", f"The order manager is running: http://{host}:{port}/"]
         if password:
             # The first user is a superuser: every screen, the Maintenance menu and the Django admin.
-            lines.append(f"  Log in as admin with password {password}  (shown once; change it under Users)")
+            lines.append(
+                f"  Log in as admin with password {password}  (also in {admin_password_file()}, readable by you "
+                "only; change the password, then delete the file)"
+            )
         lines.append(f"  Django admin (superusers): http://{host}:{port}/admin/")
         if sandbox_port:
             lines.append(

@@ -6,6 +6,7 @@ from typing import Any
 
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
+from ordermanager.management.output import plural
 from ordermanager.orders import actions
 from ordermanager.orders.models import TrackingNumber
 
@@ -32,8 +33,8 @@ class Command(ProductCommand):
         add.add_argument("--package", help="add the number to this existing package instead")
         add.add_argument("--no-process", action="store_true", help="leave it for Process Tracking Numbers")
         self.sub("process", "Process Tracking Numbers: every unprocessed number within the look-back window.")
-        listing = self.sub("list", "List tracking numbers.")
-        listing.add_argument("--unprocessed", action="store_true")
+        listing = self.sub("list", "List tracking numbers.", json=True)
+        listing.add_argument("--unprocessed", action="store_true", help="only those not processed yet")
 
     def do_add(self, order: str, number: str, **o: Any) -> None:
         before = self.last_timeline_id(order)
@@ -53,17 +54,52 @@ class Command(ProductCommand):
 
     def do_process(self, **_: Any) -> None:
         report = actions.process_tracking_numbers(actor=self.actor)
-        self.stdout.write(f"Processed {len(report.processed)} tracking number(s).")
+        if report.processed:
+            self.screen.line(
+                f"Processed {plural(len(report.processed), 'tracking number')}: {', '.join(report.processed)}."
+            )
+        else:
+            self.screen.line(
+                "No unprocessed tracking number to process (tracking add processes a number at once, "
+                "unless given --no-process)."
+            )
+        if report.on_hold:
+            self.screen.line(
+                f"{plural(len(report.on_hold), 'tracking number')} on orders on hold left until they are released: "
+                f"{', '.join(report.on_hold)}."
+            )
         if report.too_old:
-            self.stdout.write(
-                f"{report.too_old} unprocessed tracking number(s) are older than {report.lookback_days} days "
-                "(TrackingLookbackDays) and were left alone."
+            self.screen.line(
+                f"{plural(report.too_old, 'unprocessed tracking number')} older than "
+                f"{plural(report.lookback_days, 'day')} (TrackingLookbackDays) left alone."
             )
 
-    def do_list(self, unprocessed: bool, **_: Any) -> None:
+    def do_list(self, unprocessed: bool, json: bool, **_: Any) -> None:
         query = TrackingNumber.objects.select_related("shipment").order_by("id")
         if unprocessed:
             query = query.filter(processed=False)
-        for t in query:
-            state = "processed" if t.processed else "unprocessed"
-            self.stdout.write(f"order {t.order_id}  package {t.shipment_id}  {t.number}  {t.shipment.carrier}  {state}")
+        rows = [
+            {
+                "order": t.order_id,
+                "package": t.shipment_id,
+                "number": t.number,
+                "carrier": t.shipment.carrier,
+                "processed": t.processed,
+                "added": t.created_at,
+            }
+            for t in query
+        ]
+        columns = [
+            ("order", "Order"),
+            ("package", "Package"),
+            ("number", "Tracking number"),
+            ("carrier", "Carrier"),
+            ("processed", "Processed"),
+            ("added", "Added"),
+        ]
+        self.screen.rows(
+            columns,
+            rows,
+            as_json=json,
+            empty="No unprocessed tracking numbers." if unprocessed else "No tracking numbers yet.",
+        )

@@ -55,9 +55,11 @@ def get_order(number: int | str | Order, *, lock: bool = False, **annotations: A
     if isinstance(number, Order):
         number = number.pk
     try:
-        pk = int(number)
+        pk = int(number) if len(str(number).strip()) <= 19 else 0
     except (TypeError, ValueError):
         raise InputError("order", f"an order number is a whole number, not {number!r}") from None
+    if not 0 < pk < 2**63:
+        raise InputError("order", f"there is no order number {str(number).strip()}")
     query = Order.objects.select_related("cart").annotate(**annotations)
     if lock:
         query = query.select_for_update(of=("self",))
@@ -117,6 +119,11 @@ def check_quantity(value: int, *, field: str = "quantity", maximum: int = MAX_QU
 def check_open(order: Order) -> None:
     if order.cancelled_at is not None:
         raise InputError("order", f"order {order.pk} is cancelled")
+
+
+def check_not_on_hold(order: Order, doing: str) -> None:
+    if order.on_hold:
+        raise InputError("order", f"order {order.pk} is on hold; release it before {doing}")
 
 
 def check_field_sizes(model: type[models.Model], values: dict[str, Any]) -> None:

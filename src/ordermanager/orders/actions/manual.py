@@ -15,6 +15,8 @@ from ordermanager.orders.models import Order
 from ordermanager.statuses.catalogue import Scope, get_event
 from ordermanager.statuses.engine import fire
 
+MAX_NOTE = 2_000
+
 
 @action
 def fire_status_event(
@@ -46,5 +48,7 @@ def add_note(order: Order | int, text: str, *, actor: str) -> Order:
     text = (text or "").strip()
     if not text:
         raise InputError("note", "a note cannot be empty")
-    events.note_added(order, text[:2000], actor)
+    if len(text) > MAX_NOTE:
+        raise InputError("note", f"is at most {MAX_NOTE:,} characters; {len(text):,} given")
+    events.note_added(order, text, actor)
     return order

@@ -10,12 +10,15 @@ from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
+    check_field_sizes,
+    check_not_on_hold,
     check_open,
     get_order,
 )
 from ordermanager.orders.models import (
     Order,
     PaymentStatus,
+    ShippingStatus,
 )
 from ordermanager.statuses.engine import fire
 
@@ -24,11 +27,13 @@ from ordermanager.statuses.engine import fire
 def approve_order(order: Order | int, *, actor: str) -> Order:
     order = get_order(order, lock=True)
     check_open(order)
-    if order.on_hold:
-        raise InputError("order", f"order {order.pk} is on hold; release it before approving")
-    if order.approved_at is None:
-        order.approved_at = timezone.now()
-        order.save(update_fields=["approved_at", "updated_at"])
+    check_not_on_hold(order, "approving")
+    if order.shipping_status == ShippingStatus.SHIPPED:
+        raise InputError("order", f"order {order.pk} is already shipped; approval comes before shipping")
+    if order.approved_at is not None:
+        return order  # approving twice changes nothing: no event, no label, no update to the cart
+    order.approved_at = timezone.now()
+    order.save(update_fields=["approved_at", "updated_at"])
     events.order_approved(order, actor)
     fire(order, "OrderApprove", actor=actor)
     return order
@@ -85,7 +90,8 @@ def hold_order(order: Order | int, *, actor: str, reason: str = "") -> Order:
     check_open(order)
     if order.on_hold:
         raise InputError("order", f"order {order.pk} is already on hold")
-    order.on_hold, order.hold_reason = True, reason[:200]
+    check_field_sizes(Order, {"hold_reason": reason})
+    order.on_hold, order.hold_reason = True, reason
     order.save(update_fields=["on_hold", "hold_reason", "updated_at"])
     events.order_held(order, order.hold_reason, actor)
     fire(order, "OrderHold", actor=actor)

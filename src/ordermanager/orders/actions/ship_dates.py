@@ -11,6 +11,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders import deferred, events
 from ordermanager.orders.actions.common import (
     action,
+    check_not_on_hold,
     check_open,
     get_order,
     items_of,
@@ -111,6 +112,7 @@ def set_actual_ship_date(
 ) -> Order:
     """Set the actual ship date of some items, or of the whole order when no items are given (by hand)."""
     order, chosen = _open_order_and_items(order, items)
+    check_not_on_hold(order, "shipping it")
     if chosen is None:
         targets = _live_items(order)
         _date_items(targets, "actual_ship_date", date)

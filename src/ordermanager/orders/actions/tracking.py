@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
@@ -14,6 +14,7 @@ from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
+    check_not_on_hold,
     check_open,
     check_quantity,
     get_item,
@@ -101,6 +102,7 @@ def add_tracking_number(
     taken = Exists(TrackingNumber.objects.filter(order=OuterRef("pk"), number=number))
     order = get_order(order, lock=True, number_taken=taken)
     check_open(order)
+    check_not_on_hold(order, "adding tracking")
     if order.number_taken:
         raise InputError("tracking_number", f"{number} is already on order {order.pk}")
     if package is not None:
@@ -198,6 +200,7 @@ class ProcessReport:
     processed: list[str]
     too_old: int
     lookback_days: int
+    on_hold: list[str] = field(default_factory=list)
 
 
 def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> ProcessReport:
@@ -210,7 +213,7 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
     since = (now or timezone.now()) - dt.timedelta(days=days)
     unprocessed = TrackingNumber.objects.filter(processed=False)
     too_old = unprocessed.filter(created_at__lt=since).count()
-    done = []
+    report = ProcessReport([], too_old, days)
     for pk in unprocessed.filter(created_at__gte=since).order_by("id").values_list("pk", flat=True):
         order_id = TrackingNumber.objects.filter(pk=pk).values_list("order_id", flat=True).first()
         with one_action():
@@ -218,7 +221,10 @@ def process_tracking_numbers(*, actor: str, now: dt.datetime | None = None) -> P
             tracking = TrackingNumber.objects.select_related("shipment").filter(pk=pk, processed=False).first()
             if tracking is None:
                 continue  # another operator processed it meanwhile
+            if order.on_hold:
+                report.on_hold.append(tracking.number)  # waits for the release
+                continue
             events.tracking_processing(order, tracking, actor)
             _process_tracking_number(order, tracking, actor)
-            done.append(tracking.number)
-    return ProcessReport(done, too_old, days)
+            report.processed.append(tracking.number)
+    return report

@@ -56,6 +56,10 @@ class Page(_Shape):
     next_link: StrictStr | None = Field(default=None, alias="@odata.nextLink")
 
 
+class Counted(_Shape):
+    count: Id | None = Field(default=None, alias="@odata.count")
+
+
 class Profile(_Shape):
     ID: Id
     DefaultDistributionCenterID: Id | None = None

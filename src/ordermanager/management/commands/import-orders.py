@@ -12,6 +12,7 @@ from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.lookup import get_cart
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.management.output import Screen, plural
 from ordermanager.orders.importing import import_orders
 
 
@@ -19,17 +20,7 @@ class Command(BaseCommand):
     help = "Import new orders from one cart, or from every active cart that sends orders."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cart", help="only this cart")
-
-    def _progress(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        parser.add_argument("--cart", help="only this cart (default: every active cart that sends orders)")
 
     def handle(self, *args: Any, cart: str | None = None, **options: Any) -> None:
         try:
@@ -40,7 +31,8 @@ class Command(BaseCommand):
             for chosen in carts:
                 self.stdout.write(f"{chosen.store_name}: downloading orders…")
                 try:
-                    summary = import_orders(chosen, actor="import", progress=self._progress)
+                    progress = Screen(sys.stderr).progress(f"{chosen.store_name}: importing")
+                    summary = import_orders(chosen, actor="import", progress=progress)
                 except CartError as error:
                     cart_actions.record_import(chosen, error=str(error))
                     self.stderr.write(f"{chosen.store_name}: {error}")
@@ -48,9 +40,10 @@ class Command(BaseCommand):
                     continue
                 set_aside = len(summary.refused) + summary.still_set_aside
                 self.stdout.write(
-                    f"{chosen.store_name}: {summary.downloaded} downloaded, {summary.imported} imported, "
-                    f"{summary.already_here} already here, {summary.acknowledged} marked exported, "
-                    f"{set_aside} set aside as import problems ({summary.still_set_aside} unchanged since last time)."
+                    f"{chosen.store_name}: {plural(summary.downloaded, 'order')} downloaded, "
+                    f"{summary.imported:,} imported, {summary.already_here:,} already here, "
+                    f"{summary.acknowledged:,} marked exported, {set_aside:,} set aside as import problems "
+                    f"({summary.still_set_aside:,} unchanged since last time)."
                 )
                 for line in summary.refused + summary.unacknowledged:
                     self.stderr.write(f"  {line}")
