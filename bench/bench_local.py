@@ -144,7 +144,8 @@ def query_counts(ca: SandboxControl, cart: Cart) -> tuple[int, int]:
 
 
 def seed_sent(rows: int, cart: Cart) -> float:
-    """`rows` sent records in one INSERT … SELECT over a generated series (SQLite: a recursive CTE)."""
+    """`rows` sent records, sent a day ago, in one INSERT … SELECT over a generated series (SQLite: a recursive
+    CTE)."""
     started = time.perf_counter()
     table = StackRecord._meta.db_table
     columns = (
@@ -155,10 +156,10 @@ def seed_sent(rows: int, cart: Cart) -> float:
         "'status_update', 'sent', %s, 'seed:' || n, '', '[]', 0, 1, {now}, '', '', '', '', {now}, {now}, {now}, 0.5"
     )
     if connection.vendor == "postgresql":
-        now = "now()"
+        now = "now() - interval '1 day'"
         source = f"SELECT {values.format(now=now)} FROM generate_series(1, %s) AS n"  # noqa: S608 - no input
     else:
-        now = "datetime('now')"
+        now = "datetime('now', '-1 day')"
         series = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) "
         source = series + f"SELECT {values.format(now=now)} FROM s"  # noqa: S608 - no outside input
     with transaction.atomic(), connection.cursor() as cursor:
