@@ -1,12 +1,18 @@
 """Benchmark: the stack controller delivering shipments to the ChannelAdvisor sandbox.
 
-    .venv/bin/python bench/bench_stack.py [--shipments 2600] [--latency-ms 100] [--trickle-seconds 60]
+    .venv/bin/python bench/bench_stack.py [--shipments 3000] [--latency-ms 100] [--trickle-seconds 60]
 
 It measures, in one run, against a sandbox with 100 ms latency and ChannelAdvisor's 2,000 calls/min:
 1. throughput: one account with a backlog, where the rate limit binds (not the 5-call cap), in calls
-   per minute over the steady state, as a share of the limit, and the 429s seen there;
+   per minute over the steady state, as a share of the limit, and the 429s seen there; the controller
+   process's CPU per delivered record; the time to drain 10,000 shipments (measured start-up plus
+   10,000 at the steady rate, when --shipments is fewer: setting up 10,000 orders alone takes minutes);
 2. calls per shipment: Ship calls (and any other API calls) per shipment delivered;
-3. latency: from an action's commit to the sandbox's 204, with changes made at 10% of the limit.
+3. the peers, modelled (bench/_peers.py), on the same sandbox settings: a serial stack that waits for each
+   answer (SEOM's) and a client paced at 4 requests/s (SkuVault's); calls/min, drain time of 10,000
+   (extrapolated from --peer-seconds of sending) and ours/peer ratios;
+4. import at the rate limit: --import-orders orders imported, in calls per minute as a share of the limit;
+5. latency: from an action's commit to the sandbox's 204, with changes made at 10% of the limit.
 It prints each figure beside its target as a ratio. It is a benchmark, not a test: nothing fails.
 """
 
@@ -28,25 +34,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordermanager.settings")
 
 import django  # noqa: E402
 
+import _peers  # noqa: E402 - bench/ is on sys.path: it holds this script
+
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 
+from _setup import bench_setup  # noqa: E402 - bench/ is on sys.path: it holds this script
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
-from ordermanager.carts.carriers import map_carrier  # noqa: E402
-from ordermanager.demo import add_demo_cart  # noqa: E402
 from ordermanager.orders import actions  # noqa: E402
 from ordermanager.orders.actions import NewItem  # noqa: E402
+from ordermanager.orders.importing import import_orders  # noqa: E402
 from ordermanager.orders.models import Order  # noqa: E402
-from ordermanager.params import actions as params  # noqa: E402
 from ordermanager.stack.models import StackRecord, State  # noqa: E402
-from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 LIMIT_PER_MINUTE = 2000
+DRAIN = 10_000  # shipments: the drain time every stack is compared on
 ACTOR = "bench"
 
 
@@ -70,6 +75,14 @@ def make_orders(ca: SandboxControl, cart: carts.Cart, count: int) -> list[int]:
         )
         local.append(order.pk)
     return local
+
+
+def child_cpu(process: subprocess.Popen) -> float:
+    """Stop the controller and return the CPU seconds it used (user + system), read from wait4."""
+    process.terminate()
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0
+    return usage.ru_utime + usage.ru_stime
 
 
 def controller() -> subprocess.Popen:
@@ -100,12 +113,13 @@ def throughput(ca: SandboxControl, cart: carts.Cart, shipments: int) -> dict[str
     for n, pk in enumerate(orders):
         actions.add_tracking_number(pk, f"1ZTHRU{n:06d}", carrier="UPS", shipping_class="Ground", actor=ACTOR)
     seq = ca.last_call_seq()
+    started = time.monotonic()
     process = controller()
     try:
         wait_for(lambda: open_records() == 0, timeout=shipments / (LIMIT_PER_MINUTE / 60) * 2 + 60)
+        drained = time.monotonic() - started
     finally:
-        process.terminate()
-        process.wait(30)
+        cpu = child_cpu(process)
     calls = ca.calls(since=seq)
     ships = [c for c in calls if c["route"] == "ship"]
     times = sorted(parse_time(c["time"]) for c in calls)
@@ -124,6 +138,8 @@ def throughput(ca: SandboxControl, cart: carts.Cart, shipments: int) -> dict[str
         "steady_429": len(steady_429),
         "all_429": sum(1 for c in calls if c["status"] == 429),
         "delivered": StackRecord.objects.filter(state=State.SENT).count(),
+        "drain_seconds": drained,
+        "cpu_seconds": cpu,
     }
 
 
@@ -176,23 +192,50 @@ def latency_line(lat: dict[str, float], target: float) -> str:
     )
 
 
+def fresh(ca: SandboxControl, cart: carts.Cart, latency_ms: float) -> None:
+    """A fresh account (the sandbox numbers orders from the start again), nothing of the last run here."""
+    ca.reset()
+    ca.seed(**demo.payload())
+    ca.set_latency(latency_ms)
+    Order.objects.filter(cart=cart).delete()
+    StackRecord.objects.all().delete()
+
+
+def peers(sandbox: SandboxProcess, ca: SandboxControl, seconds: float) -> dict[str, dict]:
+    results = {}
+    for name, per_second, share in (("serial (SEOM's stack)", None, 1.0), ("paced 4/s (SkuVault's client)", 4.0, 0.5)):
+        ids = ca.generate_orders(demo.PROFILE_ID, int(seconds * 12 * share) + 10, seed=5, max_items=1)
+        results[name] = _peers.ship_for(sandbox.api_url, sandbox.token_url, ids, seconds * share, per_second)
+    return results
+
+
+def import_rate(ca: SandboxControl, cart: carts.Cart, count: int) -> dict[str, float]:
+    ca.generate_orders(demo.PROFILE_ID, count, seed=4, max_items=2, shipping_status="Unshipped")
+    seq = ca.last_call_seq()
+    started = time.monotonic()
+    summary = import_orders(cart)
+    elapsed = time.monotonic() - started
+    calls = [c for c in ca.calls(since=seq) if c["route"] != "token"]
+    return {
+        "imported": summary.imported,
+        "acknowledged": summary.acknowledged,
+        "seconds": elapsed,
+        "calls": len(calls),
+        "per_minute": len(calls) / elapsed * 60,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shipments", type=int, default=2600, help="backlog for the throughput run")
+    parser.add_argument("--shipments", type=int, default=3000, help="backlog for the throughput run")
     parser.add_argument("--latency-ms", type=float, default=100)
     parser.add_argument("--trickle-seconds", type=float, default=60, help="length of the latency run")
+    parser.add_argument("--peer-seconds", type=float, default=60, help="how long the serial peer sends")
+    parser.add_argument("--import-orders", type=int, default=1500)
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    load_default_status_events()
-    params.set_parameter("UseStatusUpdates", "True")
-    print(f"database: {connection.vendor}; data in {WORK}", flush=True)
-    with SandboxProcess(WORK / "casandbox.sqlite3") as sandbox, sandbox.control() as ca:
-        ca.reset()
-        ca.seed(**demo.payload())
+    with bench_setup(WORK) as (sandbox, ca, cart):
         ca.set_latency(args.latency_ms)
-        cart = add_demo_cart(sandbox.base_url, "Bench")
-        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
 
         print(
             f"throughput: {args.shipments} shipments queued, sandbox at {args.latency_ms:.0f} ms and "
@@ -211,13 +254,40 @@ def main() -> None:
             f"  Ship calls per shipment: {per_shipment:.3f} ({t['ship_calls']} calls, {t['ship_204']} answered 204, "
             f"{t['delivered']} records sent); other API calls: {t['other_api_calls']} (target: 1.000 and 0)"
         )
+        cpu_ms = t["cpu_seconds"] / max(t["delivered"], 1) * 1000
+        print(
+            f"  controller CPU: {t['cpu_seconds']:.1f} s for {t['delivered']} records = {cpu_ms:.2f} ms per "
+            f"delivered record (target 5 ms: {cpu_ms / 5:.2f} of it; idle polling included)"
+        )
+        ours_rate = t["calls_per_minute"] / 60
+        ours_drain = t["drain_seconds"] + max(0, DRAIN - t["shipments"]) / ours_rate
+        how = "measured" if t["shipments"] >= DRAIN else f"{t['shipments']} measured, the rest at the steady rate"
+        print(f"  drain of {DRAIN:,} shipments: {ours_drain / 60:.1f} min ({how})", flush=True)
 
-        # a fresh account for the second run: the sandbox numbers orders from the start again
-        ca.reset()
-        ca.seed(**demo.payload())
-        ca.set_latency(args.latency_ms)
-        Order.objects.filter(cart=cart).delete()
-        StackRecord.objects.all().delete()
+        fresh(ca, cart, args.latency_ms)
+        print(f"peers (models), same sandbox settings, extrapolated to {DRAIN:,} from a short run…", flush=True)
+        for name, peer in peers(sandbox, ca, args.peer_seconds).items():
+            rate = peer["shipped"] / peer["seconds"]
+            ratio = t["calls_per_minute"] / peer["per_minute"]
+            drain = DRAIN / rate if rate else float("inf")
+            print(
+                f"  {name}: {peer['per_minute']:.0f} calls/min ({peer['calls']} in {peer['seconds']:.0f} s), "
+                f"drain of {DRAIN:,}: {drain / 60:.1f} min; ours/peer: {ratio:.1f}x "
+                f"calls/min, {drain / ours_drain:.1f}x faster drain"
+            )
+
+        fresh(ca, cart, args.latency_ms)
+        print(f"import at the rate limit: {args.import_orders} orders at {args.latency_ms:.0f} ms…", flush=True)
+        imp = import_rate(ca, cart, args.import_orders)
+        share = imp["per_minute"] / LIMIT_PER_MINUTE
+        print(
+            f"  {imp['imported']} imported, {imp['acknowledged']} acknowledged in {imp['seconds']:.0f} s: "
+            f"{imp['per_minute']:.0f} calls/min = {share:.3f} of the limit (target ≥ 0.9: {share / 0.9:.2f}x); "
+            f"5,000 orders would take {5000 / (imp['imported'] / imp['seconds']) / 60:.1f} min",
+            flush=True,
+        )
+
+        fresh(ca, cart, args.latency_ms)
         print(
             f"latency: changes at 10% of the limit ({LIMIT_PER_MINUTE * 0.1:.0f}/min) for "
             f"{args.trickle_seconds:.0f} s…",

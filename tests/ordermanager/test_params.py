@@ -25,7 +25,7 @@ def test_each_parameter_has_a_group_a_type_a_default_and_a_description():
 
 def test_search_by_part_of_the_name_in_any_case():
     assert [p.name for p in params.search("shipdate")] == ["SetActualShipDate", "TrackImportSetActualShipDate"]
-    assert [p.name for p in params.search("", group="program")] == ["SynchQOH", "UseStatusUpdates"]
+    assert [p.name for p in params.search("", group="program")] == ["StackKeepSentDays", "SynchQOH", "UseStatusUpdates"]
 
 
 @pytest.mark.django_db

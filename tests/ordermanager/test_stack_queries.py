@@ -19,8 +19,9 @@ from tests.conftest import ACTOR, sandbox_order
 from tests.ordermanager.test_stack import live_cart  # noqa: F401 - fixture
 
 # Claim (lease check, select, update, read back) and its commit; read the packages, lines, tracking, items and
-# the carrier mapping; the claim check before the call; record the package and the record in one commit.
-CLAIM_AND_DELIVER = 17
+# the carrier mapping; the claim check before the call; record the package, the record and its counters (sent,
+# delivery time, its bucket: one INSERT … ON CONFLICT DO UPDATE) in one commit.
+CLAIM_AND_DELIVER = 18
 # Each package before the last: its claim check, and its own commit (recorded at once: a later one may fail).
 PER_EXTRA_PACKAGE = 5
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models.signals import post_save
+from django.db import OperationalError, connection
 
 from ordermanager.errors import InputError
 from ordermanager.orders import actions
-from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent, TrackingNumber
+from ordermanager.orders.models import Order, TimelineEvent, TrackingNumber
 from ordermanager.params import actions as params
 from ordermanager.stack.models import StackRecord, State
 from ordermanager.statuses import actions as statuses
@@ -156,21 +156,19 @@ def test_channeladvisor_is_notified_by_the_tracking_event(ca_cart):
 
 @pytest.mark.usefixtures("status_updates")
 def test_a_rolled_back_action_leaves_neither_labels_nor_stack_records(ca_cart):
-    # given an order, and a failure that strikes after the update was queued (a database error, say)
+    # given an order, and a database failure that strikes after the update was queued: the action's
+    # timeline is written last, in one INSERT
     order = new_order(ca_cart)
     before = (order.status_label, order.timeline.count())
 
-    def fail_after_queueing(sender, instance, **kwargs):
-        if instance.kind == TimelineEvent.STATUS_UPDATE_QUEUED:
-            raise RuntimeError("disk full")
+    def disk_full(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "orders_timelineentry"'):
+            raise OperationalError("disk full")
+        return execute(sql, params, many, context)
 
-    post_save.connect(fail_after_queueing, sender=TimelineEntry)
-    try:
-        # when the tracking action fails part-way
-        with pytest.raises(RuntimeError, match="disk full"):
-            actions.add_tracking_number(order, "1Z0005", carrier="UPS", shipping_class="Ground", actor=ACTOR)
-    finally:
-        post_save.disconnect(fail_after_queueing, sender=TimelineEntry)
+    # when the tracking action fails part-way
+    with connection.execute_wrapper(disk_full), pytest.raises(OperationalError, match="disk full"):
+        actions.add_tracking_number(order, "1Z0005", carrier="UPS", shipping_class="Ground", actor=ACTOR)
 
     # then nothing of it remains: no label, no package, no tracking number, no record, no timeline line
     order.refresh_from_db()

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ordermanager.orders import deferred
 from ordermanager.orders.models import Order, OrderItem, Shipment, TimelineEntry, TimelineEvent, TrackingNumber
 
 if TYPE_CHECKING:
@@ -37,11 +38,10 @@ WITHHELD_BECAUSE = {
 def _write(
     order: Order, kind: TimelineEvent, message: str, actor: str, save: bool = True, **data: Any
 ) -> TimelineEntry:
-    """Write the entry; with save=False only build it, for a batch that inserts many at once."""
+    """Write the entry (at the action's end, with its others); with save=False only build it, for a batch that
+    inserts many at once."""
     entry = TimelineEntry(order=order, kind=kind, message=message, actor=actor, data=data)
-    if save:
-        entry.save()
-    return entry
+    return deferred.add_entry(entry) if save else entry
 
 
 def _skus(items: Sequence[OrderItem]) -> str:
@@ -243,16 +243,19 @@ def item_labels_changed(
     order: Order, event_id: str, changes: Sequence[tuple[OrderItem, str]], actor: str
 ) -> list[TimelineEntry]:
     """An entry for each item whose label the event changed (each with its old label), written at once."""
-    return TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            order=order,
-            kind=E.ITEM_LABEL_CHANGED,
-            message=f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
-            actor=actor,
-            data={"event": event_id, "item": item.pk, "old": old, "new": item.status_label},
+    return [
+        _write(
+            order,
+            E.ITEM_LABEL_CHANGED,
+            f"Item {item.sku} status: {old or '(none)'} → {item.status_label}",
+            actor,
+            event=event_id,
+            item=item.pk,
+            old=old,
+            new=item.status_label,
         )
         for item, old in changes
-    )
+    ]
 
 
 def status_update_withheld(

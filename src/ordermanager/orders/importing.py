@@ -1,7 +1,10 @@
 """Order import from a cart: download, upsert by the cart's order ID, then acknowledge.
 
 Each order is imported in a transaction of its own and acknowledged (ChannelAdvisor: Export) only
-after that transaction commits. A crash between the two leaves the order here and unacknowledged;
+after that transaction commits. Acknowledgements go out from a small pool of threads while the next orders
+are imported, so an import runs at the account's rate limit rather than at one call per latency; the
+account's gate still bounds the calls in flight and their pace, and a batch's acknowledgements are all
+answered before the next batch is read. A crash between the two leaves the order here and unacknowledged;
 the next import finds it already here, changes nothing, and acknowledges it. No order is lost, and
 none is imported twice.
 
@@ -12,14 +15,16 @@ the rest of its batch imports. It is tried again when it changes at the cart or 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from ordermanager.action_reads import once_per_action
 from ordermanager.carts import actions as cart_actions
 from ordermanager.carts import import_problems
 from ordermanager.carts.carriers import Source, note_carrier_classes
-from ordermanager.carts.connectors.base import CartError, Connector, MalformedOrder, RemoteOrder
+from ordermanager.carts.connectors.base import CartError, MalformedOrder, RemoteOrder
 from ordermanager.carts.connectors.pacing import AccountGate
 from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
@@ -28,6 +33,7 @@ from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.tracking_rules import normalize
+from ordermanager.params import actions as params
 
 
 @dataclass
@@ -83,7 +89,8 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
     if existing is not None:
         return existing, False
     items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
-    order = receive_order(items, actor=actor, cart=cart, **remote.fields)
+    # Already inside this action's transaction: receive without a savepoint of its own.
+    order = receive_order.__wrapped__(items, actor=actor, cart=cart, **remote.fields)
     if remote.fulfillments:
         _record_fulfillments(order, remote, actor)
         refresh_shipping_status(order, actor)
@@ -107,8 +114,12 @@ def import_orders(
         raise InputError("cart", f"{cart.store_name} is not active")
     summary = ImportSummary()
     Cart.objects.filter(pk=cart.pk).update(last_import_at=timezone.now())
-    connector = connector_for(cart, gate)
+    with once_per_action():  # the connector's limits and the pool's size from one read of the parameters
+        connector = connector_for(cart, gate)
+        # As many threads as the account may have calls in flight: the gate, not the pool, is the limit.
+        acks = ThreadPoolExecutor(gate.concurrency if gate else params.get("CartConcurrentRequests", cart=cart))
     handled: set[str] = set()
+    pending: list[tuple[RemoteOrder, Future[None]]] = []
     try:
         # The progress bar's total: what waits now (more may arrive meanwhile, so it only grows).
         expected = connector.count_waiting_orders() if progress else None
@@ -123,15 +134,23 @@ def import_orders(
                 note_carrier_classes(cart, seen, Source.SEEN)
             waiting = import_problems.waiting(cart)
             for number, remote in enumerate(batch, start=summary.downloaded - len(batch) + 1):
-                if waiting.get(remote.channel_order_id) == import_problems.fingerprint(remote.raw):
+                # The fingerprint (a hash of the whole order) only for orders set aside before.
+                if remote.channel_order_id in waiting and waiting[
+                    remote.channel_order_id
+                ] == import_problems.fingerprint(remote.raw):
                     summary.still_set_aside += 1
                 elif isinstance(remote, MalformedOrder):
                     _set_aside(cart, remote, remote.reason, summary)
                 else:
-                    _import_one(cart, remote, connector, summary, actor, had_problem=remote.channel_order_id in waiting)
+                    sent = _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting)
+                    if sent:
+                        pending.append((remote, acks.submit(connector.acknowledge_order, remote)))
                 if progress:
                     progress(number, max(expected or 0, summary.downloaded))
+            _answered(pending, summary)
     finally:
+        _answered(pending, summary)
+        acks.shutdown(wait=True)
         connector.close()
     problems = summary.refused + summary.unacknowledged
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -150,22 +169,28 @@ def _set_aside(cart: Cart, remote: RemoteOrder | MalformedOrder, reason: str, su
     summary.refused.append(f"order {remote.channel_order_id} set aside: {reason}")
 
 
-def _import_one(
-    cart: Cart, remote: RemoteOrder, connector: Connector, summary: ImportSummary, actor: str, *, had_problem: bool
-) -> None:
+def _import_one(cart: Cart, remote: RemoteOrder, summary: ImportSummary, actor: str, *, had_problem: bool) -> bool:
+    """Import one order (committed on return). True when it is to be acknowledged."""
     try:
         _, created = import_cart_order(cart, remote, actor=actor)
     except InputError as error:
         _set_aside(cart, remote, str(error), summary)
-        return
+        return False
     if had_problem:
         cart_actions.resolve_import_problem(cart, remote.channel_order_id)
     if created:
         summary.imported += 1
     else:
         summary.already_here += 1
-    try:
-        connector.acknowledge_order(remote)
-        summary.acknowledged += 1
-    except CartError as error:
-        summary.unacknowledged.append(f"order {remote.channel_order_id}: {error}")
+    return True
+
+
+def _answered(pending: list[tuple[RemoteOrder, Future[None]]], summary: ImportSummary) -> None:
+    """Wait for the acknowledgements sent so far and count them (each call is bounded by the client)."""
+    for remote, future in pending:
+        try:
+            future.result()
+            summary.acknowledged += 1
+        except CartError as error:
+            summary.unacknowledged.append(f"order {remote.channel_order_id}: {error}")
+    pending.clear()

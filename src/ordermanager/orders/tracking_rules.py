@@ -114,8 +114,13 @@ def check_new_tracking(
     shipped_at: dt.datetime | None,
     new_package: bool,
     shared: bool = False,
+    taken: bool = True,
 ) -> list[str]:
-    """All the rules for one new number. Refuses with InputError; returns the warnings."""
-    check_unique(order, number, shared=shared)
+    """All the rules for one new number. Refuses with InputError; returns the warnings.
+
+    `taken`: whether any order carries the number yet (a caller that read it with the order passes it, so the
+    usual new number costs no query of its own)."""
+    if taken:
+        check_unique(order, number, shared=shared)
     warnings = check_carrier(order, carrier.strip(), shipping_class.strip()) if new_package and carrier.strip() else []
     return warnings + check_ship_date(shipped_at)

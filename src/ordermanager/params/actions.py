@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 from ordermanager.action_reads import forget, remembered
 from ordermanager.errors import InputError
@@ -24,15 +24,28 @@ def get(name: str, cart: Cart | None = None) -> Any:
     """
     definition = PARAMETERS[name]
     if cart is not None and definition.per_cart:
-        overrides = remembered(f"params:cart:{cart.pk}", lambda: _values(CartParameter.objects.filter(cart=cart)))
+        stored_globally, overrides = remembered(f"params:with-cart:{cart.pk}", lambda: _with_overrides(cart))
         if name in overrides:
             return definition.parse(overrides[name])
-    stored = remembered("params", lambda: _values(SystemParameter.objects.all())).get(name)
+    else:
+        stored_globally = remembered("params", lambda: _values(SystemParameter.objects.all()))
+    stored = stored_globally.get(name)
     return definition.parse(stored) if stored else definition.default
 
 
 def _values(rows: QuerySet) -> dict[str, str]:
     return dict(rows.values_list("name", "value"))
+
+
+def _with_overrides(cart: Cart) -> tuple[dict[str, str], dict[str, str]]:
+    """The global values and the cart's overrides, in one query."""
+    every = SystemParameter.objects.order_by().annotate(of_cart=Value(False)).values_list("name", "value", "of_cart")
+    own = CartParameter.objects.filter(cart=cart).order_by().annotate(of_cart=Value(True))
+    stored_globally: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for name, value, of_cart in every.union(own.values_list("name", "value", "of_cart"), all=True):
+        (overrides if of_cart else stored_globally)[name] = value
+    return stored_globally, overrides
 
 
 def values_in_force(cart: Cart | None = None) -> dict[str, tuple[Any, bool]]:

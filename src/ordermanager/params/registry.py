@@ -176,6 +176,17 @@ PARAMETERS: dict[str, Parameter] = {
             maximum=86_400,
         ),
         Parameter(
+            "StackKeepSentDays",
+            "Program",
+            int,
+            30,
+            "Sent stack records older than this are deleted once a day by the stack controller (and by "
+            "`ordermanager stack prune`); each order's timeline keeps what they did.",
+            minimum=1,
+            maximum=36_500,
+            per_cart=False,
+        ),
+        Parameter(
             "OrderImportMinutes",
             "ChannelAdvisor",
             int,

@@ -198,6 +198,7 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, las
     with transaction.atomic():
         if last is not None:
             _remember(record, last, actor)
+        seconds = (now - record.created_at).total_seconds()
         sent = StackRecord.objects.filter(pk=record.pk, state=State.IN_FLIGHT, claimed_by=holder).update(
             state=State.SENT,
             sent_at=now,
@@ -205,12 +206,14 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, las
             claimed_until=None,
             last_error="",
             fix_hint="",
-            delivery_seconds=(now - record.created_at).total_seconds(),
+            delivery_seconds=seconds,
             updated_at=now,
         )
         if not sent:
             log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
-        elif record.order_id is not None and message:
+            return
+        metrics.sent(record, seconds)
+        if record.order_id is not None and message:
             events.stack_record_sent(record.order, record, message, actor)
 
 

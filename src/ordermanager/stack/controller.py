@@ -26,7 +26,7 @@ from ordermanager.carts.connectors.registry import AccountGate, connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.orders.importing import import_orders
 from ordermanager.params import actions as params
-from ordermanager.stack import actions, failures, leases
+from ordermanager.stack import actions, failures, leases, retention
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.leases import EMAIL_LANE, lane_name
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
@@ -56,6 +56,9 @@ class Settings:
 
 # A sender idle this long lets its database connection go, so quiet carts hold no connections.
 IDLE_SECONDS = 30.0
+# How often a controller looks whether the daily retention job is due (it runs once a day across all of them);
+# the first look is this long after start-up.
+PRUNE_CHECK_SECONDS = 600.0
 
 
 class Senders:
@@ -238,6 +241,8 @@ class StackController:
         self.wake = threading.Event()
         self._heartbeat_stop = threading.Event()
         self._last_refresh = 0.0
+        # Not at start-up: a controller starting is busy taking leases and recovering claims.
+        self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
 
     @property
     def _refresh_every(self) -> float:
@@ -348,6 +353,23 @@ class StackController:
                 )
             lane.refresh()
             lane.import_if_due()
+        self._prune_if_due()
+
+    def _prune_if_due(self) -> None:
+        """Once a day (across all controllers) the retention job runs, in a thread of its own: a long prune
+        never holds up a delivery."""
+        if self.settings.once or time.monotonic() < self._next_prune_check:
+            return
+        self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
+        threading.Thread(target=self._prune, name="stack-prune", daemon=True).start()
+
+    def _prune(self) -> None:
+        try:
+            retention.prune_if_due(self.holder)
+        except DatabaseError:
+            log.exception("stack prune failed; it is tried again later")
+        finally:
+            connections.close_all()
 
     def _balance(self, accounts: list[int], email: str | None) -> None:
         """Aim at a fair share of the accounts: take free ones up to it, hand back a surplus someone lacks."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ordermanager.action_reads import remembered
-from ordermanager.orders import events
+from ordermanager.orders import deferred, events
 from ordermanager.orders.models import Order, OrderItem, Shipment
 from ordermanager.params import actions as params
 from ordermanager.stack.outbox import enqueue_status_update
@@ -44,7 +44,7 @@ def fire(
     changed = False
     if rule.order_label and order.status_label != rule.order_label.name:
         old, order.status_label = order.status_label, rule.order_label.name
-        order.save(update_fields=["status_label", "updated_at"])
+        deferred.save_order(order, "status_label")
         events.order_label_changed(order, event.id, old, actor)
         changed = True
     if rule.item_label:

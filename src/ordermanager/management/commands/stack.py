@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from typing import Any
 
 from ordermanager.carts import import_problems
@@ -10,7 +12,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
 from ordermanager.management.output import plural
-from ordermanager.stack import actions
+from ordermanager.stack import actions, retention
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
 from ordermanager.stack.overview import overview
@@ -22,6 +24,20 @@ def _age(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+AGE = re.compile(r"^(\d{1,6})([dhm])$")
+UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def _parse_age(text: str) -> dt.timedelta:
+    found = AGE.match(text.strip().lower())
+    if not found:
+        raise InputError("older_than", f"must be a number followed by d, h or m (such as 30d), not {text!r}")
+    age = dt.timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
+    if age < dt.timedelta(hours=1):
+        raise InputError("older_than", "must be at least an hour: records this young may still be news")
+    return age
 
 
 class Command(ProductCommand):
@@ -55,6 +71,8 @@ class Command(ProductCommand):
         retry.add_argument("--problems", action="store_true", help="every problem record")
         clear = self.sub("clear", "Delete Records with Failed Attempts (problem records): they will not be sent.")
         clear.add_argument("--failed", action="store_true", required=True, help="confirms: the problem records")
+        prune = self.sub("prune", "Delete sent records older than an age (the orders' timelines keep them).")
+        prune.add_argument("--older-than", help="an age such as 30d or 12h (default: StackKeepSentDays)")
 
     def do_run(self, once: bool, no_import: bool, retry_base: str, lease_seconds: str, **_: Any) -> None:
         if not logging.getLogger().handlers:
@@ -138,6 +156,11 @@ class Command(ProductCommand):
                 f"{cart}: {plural(count, 'order')} set aside at import {'needs' if count == 1 else 'need'} you: "
                 "ordermanager import-problems list"
             )
+
+    def do_prune(self, older_than: str | None, **_: Any) -> None:
+        age = _parse_age(older_than) if older_than else dt.timedelta(days=retention.kept_days())
+        done = retention.prune_sent(age)
+        self.screen.line(f"{done} sent record(s) older than {_age(age.total_seconds())} deleted.")
 
     def do_list(self, state: str | None, limit: str, json: bool, **_: Any) -> None:
         records = StackRecord.objects.select_related("cart").order_by("-id")

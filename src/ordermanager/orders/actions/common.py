@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from ordermanager.action_reads import once_per_action
 from ordermanager.errors import InputError
-from ordermanager.orders import events
+from ordermanager.orders import deferred, events
 from ordermanager.orders.models import (
     Order,
     OrderItem,
@@ -35,7 +35,7 @@ MAX_QUANTITY = 100_000
 def one_action() -> Iterator[None]:
     """One transaction: a failure anywhere rolls back labels, timeline and stack. Parameters and event rules
     are read once in it, however many events it fires."""
-    with transaction.atomic(), once_per_action():
+    with transaction.atomic(), once_per_action(), deferred.written_at_end():
         yield
 
 
@@ -50,8 +50,9 @@ def action(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
-    """Find an order by our order number. `lock` holds its row until the transaction ends."""
+def get_order(number: int | str | Order, *, lock: bool = False, **annotations: Any) -> Order:
+    """Find an order by our order number. `lock` holds its row until the transaction ends; `annotations`
+    are read in the same query."""
     if isinstance(number, Order):
         number = number.pk
     try:
@@ -60,7 +61,7 @@ def get_order(number: int | str | Order, *, lock: bool = False) -> Order:
         raise InputError("order", f"an order number is a whole number, not {number!r}") from None
     if not 0 < pk < 2**63:
         raise InputError("order", f"there is no order number {str(number).strip()}")
-    query = Order.objects.select_related("cart")
+    query = Order.objects.select_related("cart").annotate(**annotations)
     if lock:
         query = query.select_for_update(of=("self",))
     order = query.filter(pk=pk).first()
@@ -142,15 +143,21 @@ def check_field_sizes(model: type[models.Model], values: dict[str, Any]) -> None
                 raise InputError(name, f"must be less than {limit:,}, not {value}")
 
 
-def refresh_shipping_status(order: Order, actor: str) -> None:
-    """Derive the order's shipping status from its items' open, shipped and cancelled quantities."""
+def refresh_shipping_status(order: Order, actor: str, every: list[OrderItem] | None = None) -> None:
+    """Derive the order's shipping status from its items' open, shipped and cancelled quantities.
+
+    `every` is all of the order's items with their current shipped quantities, when the caller has them."""
     if order.shipping_status == ShippingStatus.THIRD_PARTY_MANAGED:
         return  # shipped by a fulfilment partner (e.g. FBA), not by us
-    totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
-    shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
-    open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
+    if every is not None:
+        shipped = sum(i.quantity_shipped for i in every)
+        open_ = sum(i.quantity - i.quantity_cancelled for i in every) - shipped
+    else:
+        totals = order.items.aggregate(ordered=Sum("quantity"), cancelled=Sum("quantity_cancelled"))
+        shipped = ShipmentItem.objects.filter(shipment__order=order).aggregate(n=Sum("quantity"))["n"] or 0
+        open_ = (totals["ordered"] or 0) - (totals["cancelled"] or 0) - shipped
     status = shipping_status_for(open_, shipped)
     if status != order.shipping_status:
         old, order.shipping_status = order.shipping_status, status
-        order.save(update_fields=["shipping_status", "updated_at"])
+        deferred.save_order(order, "shipping_status")
         events.shipping_status_changed(order, old, actor)

@@ -96,14 +96,14 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
         raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
     order = Order.objects.create(cart=cart, **fields)
-    OrderItem.objects.bulk_create(i.line_of(order) for i in items)
+    lines = OrderItem.objects.bulk_create(i.line_of(order) for i in items)
     events.order_received(order, cart, len(items), actor)
     record_sales(
         [(item.sku.strip(), item.quantity) for item in items],
         f"order {order.pk}",
         titles={item.sku.strip(): item.title for item in items},
     )
-    fire(order, "OrderImport", actor=actor)
+    fire(order, "OrderImport", actor=actor, items=lines)
     return order
 
 

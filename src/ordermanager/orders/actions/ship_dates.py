@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from ordermanager.errors import InputError
-from ordermanager.orders import events
+from ordermanager.orders import deferred, events
 from ordermanager.orders.actions.common import (
     action,
     check_not_on_hold,
@@ -52,7 +52,7 @@ def _date_items(items: Iterable[OrderItem], field: str, date: dt.date) -> None:
 
 def _date_order(order: Order, field: str, date: dt.date) -> None:
     setattr(order, field, date)
-    order.save(update_fields=[field, "updated_at"])
+    deferred.save_order(order, field)
 
 
 def _open_order_and_items(order: Order | int, refs: Iterable[int | str] | None) -> tuple[Order, list[OrderItem] | None]:
@@ -62,18 +62,27 @@ def _open_order_and_items(order: Order | int, refs: Iterable[int | str] | None) 
     return order, resolve_items(order, refs)
 
 
-def _live_items(order: Order) -> list[OrderItem]:
-    """Items with something not cancelled: the ones a ship date concerns."""
-    return [i for i in order.items.all() if i.quantity > i.quantity_cancelled]
+def _live_items(order: Order, every: list[OrderItem] | None = None) -> list[OrderItem]:
+    """Items with something not cancelled: the ones a ship date concerns (among `every`, if already read)."""
+    return [i for i in (order.items.all() if every is None else every) if i.quantity > i.quantity_cancelled]
 
 
-def apply_actual_ship_date(order: Order, date: dt.date, items: list[OrderItem], actor: str, why: str) -> None:
-    """Set the actual ship date on items; once every open item has one, on the order too."""
+def apply_actual_ship_date(
+    order: Order,
+    date: dt.date,
+    items: list[OrderItem],
+    actor: str,
+    why: str,
+    every: list[OrderItem] | None = None,
+) -> None:
+    """Set the actual ship date on items; once every open item has one, on the order too.
+
+    `every` is all of the order's items when the caller has them in hand (`items` among them)."""
     if items:
         _date_items(items, "actual_ship_date", date)
         events.actual_ship_date_set(order, date, actor, items, why)
         fire(order, "ItemSetActualShipDate", actor=actor, items=items)
-    live = _live_items(order)
+    live = _live_items(order, every)
     if order.actual_ship_date is None and live and all(i.actual_ship_date for i in live):
         _date_order(order, "actual_ship_date", max(i.actual_ship_date for i in live))
         events.actual_ship_date_set(order, order.actual_ship_date, actor, why="every item has one")

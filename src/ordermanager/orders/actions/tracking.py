@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Exists, Max
 from django.utils import timezone
 
 from ordermanager.errors import InputError
@@ -49,9 +49,10 @@ def clean_tracking_number(number: str) -> str:
     return text
 
 
-def _package_lines(order: Order, lines: Sequence[tuple[int | str, int | None]] | None) -> list[tuple[OrderItem, int]]:
-    """Which items, and how many of each, go in a new package. None means everything still open."""
-    items = items_of(order)
+def _package_lines(
+    order: Order, items: list[OrderItem], lines: Sequence[tuple[int | str, int | None]] | None
+) -> list[tuple[OrderItem, int]]:
+    """Which of the order's `items`, and how many of each, go in a new package. None means everything open."""
     if lines is None:
         return tracking_rules.whole_order(order, [(i, i.quantity_open) for i in items])
     if not lines:
@@ -92,13 +93,15 @@ def add_tracking_number(
     With `process` (the default) it is processed at once: the ship-date and tracking events fire and a
     status update goes on the stack. Without it, Process Tracking Numbers handles it later.
     """
-    order = get_order(order, lock=True)
+    number = clean_tracking_number(number)
+    # Whether any order carries the number yet, read with the order: the usual new number needs no other query.
+    taken = Exists(TrackingNumber.objects.filter(normalized=tracking_rules.normalize(number)))
+    order = get_order(order, lock=True, number_taken=taken)
     check_open(order)
     check_not_on_hold(order, "adding tracking")
-    number = clean_tracking_number(number)
     warnings = tracking_rules.check_new_tracking(
         order, number, carrier=carrier or "", shipping_class=shipping_class or "", shipped_at=shipped_at,
-        new_package=package is None, shared=shared,
+        new_package=package is None, shared=shared, taken=order.number_taken,
     )  # fmt: skip
     if package is not None:
         if items is not None:
@@ -112,32 +115,67 @@ def add_tracking_number(
             raise InputError("carrier", "a new package needs a carrier (for example UPS)")
         if len(carrier) > 64 or len(shipping_class) > 64:
             raise InputError("carrier", "carrier and class are at most 64 characters each")
-        contents = _package_lines(order, items)
+        every = items_of(order)
+        contents = _package_lines(order, every, items)
         shipment = Shipment.objects.create(
             order=order, carrier=carrier, shipping_class=shipping_class.strip(), shipped_at=shipped_at or timezone.now()
         )
         ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
+        # The items in hand now say what the database says (as `with_shipped` would read them again):
+        # this package is their newest, and it holds these quantities.
+        for item, quantity in contents:
+            item.shipped_total += quantity
+            item.last_package_id = shipment.pk
         events.package_created(order, shipment, contents, actor)
+    now = timezone.now() if process else None
     tracking = TrackingNumber.objects.create(
-        shipment=shipment, order=order, number=number, normalized=tracking_rules.normalize(number), shared=shared
+        shipment=shipment,
+        order=order,
+        number=number,
+        normalized=tracking_rules.normalize(number),
+        shared=shared,
+        processed=process,
+        processed_at=now,
     )
     events.tracking_added(order, tracking, actor)
     tracking.warnings = warnings  # shown by the caller, and on the timeline
     for warning in warnings:
         events.tracking_warning(order, tracking, warning, actor)
-    refresh_shipping_status(order, actor)
-    if process:
-        _process_tracking_number(order, tracking, actor)
+    if package is None:
+        refresh_shipping_status(order, actor, every)
+        if process:
+            _process_tracking_number(order, tracking, actor, new_package=[i for i, _ in contents], every=every)
+    else:
+        refresh_shipping_status(order, actor)
+        if process:
+            _process_tracking_number(order, tracking, actor)
     return tracking
 
 
-def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str) -> None:
+def _process_tracking_number(
+    order: Order,
+    tracking: TrackingNumber,
+    actor: str,
+    *,
+    new_package: list[OrderItem] | None = None,
+    every: list[OrderItem] | None = None,
+) -> None:
+    """Fire the tracking events. `new_package` is the items of a package created by this action (with
+    `every`, all of the order's items as they are now), so nothing need be read again."""
     shipment = tracking.shipment
-    items = list(OrderItem.objects.with_shipped().filter(pk__in=shipment.lines.values("order_item_id")))
+    if new_package is not None:
+        items = new_package
+    else:
+        items = list(OrderItem.objects.with_shipped().filter(pk__in=shipment.lines.values("order_item_id")))
     if params.get("TrackImportSetActualShipDate", cart=order.cart):
         undated = [i for i in items if i.actual_ship_date is None]
         apply_actual_ship_date(
-            order, timezone.localdate(shipment.shipped_at), undated, actor, "TrackImportSetActualShipDate is True"
+            order,
+            timezone.localdate(shipment.shipped_at),
+            undated,
+            actor,
+            "TrackImportSetActualShipDate is True",
+            every,
         )
     # A package the cart has not got yet is news even when no label changes (e.g. the second box of a line).
     news = shipment if shipment.delivered_to_cart_at is None else None
@@ -145,16 +183,20 @@ def _process_tracking_number(order: Order, tracking: TrackingNumber, actor: str)
     fire(order, "OrderAddTrackingNumber", actor=actor, items=items, package=news)
     # The ship events belong to the package, not to each of its tracking numbers: only the first one
     # processed fires them, and only for the items (and order) this package completed.
-    first_of_package = not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
+    # A package made by this action is its own newest, and this number its first.
+    first_of_package = (
+        new_package is not None or not shipment.tracking_numbers.filter(processed=True).exclude(pk=tracking.pk).exists()
+    )
     if first_of_package:
         completed = [i for i in items if i.quantity_open == 0 and i.last_package_id == shipment.pk]
         if completed:
             fire(order, "ItemShip", actor=actor, items=completed)
-        last_package = order.shipments.aggregate(last=Max("id"))["last"] == shipment.pk
+        last_package = new_package is not None or order.shipments.aggregate(last=Max("id"))["last"] == shipment.pk
         if order.shipping_status == ShippingStatus.SHIPPED and last_package:
             fire(order, "OrderShip", actor=actor)
-    tracking.processed, tracking.processed_at = True, timezone.now()
-    tracking.save(update_fields=["processed", "processed_at"])
+    if not tracking.processed:
+        tracking.processed, tracking.processed_at = True, timezone.now()
+        tracking.save(update_fields=["processed", "processed_at"])
     if order.buyer_email and params.get("EmailTrackingToCustomer", cart=order.cart):
         stacked = enqueue_email(order, tracking.number)
         events.tracking_email_queued(order, stacked, actor)

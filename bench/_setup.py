@@ -1,0 +1,36 @@
+"""What every benchmark sets up: the database with the default rules, and the sandbox with the demo account
+as a cart whose UPS Ground is mapped. Import after django.setup()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connection
+
+from casandbox import demo
+from casandbox.testing import SandboxControl, SandboxProcess
+from ordermanager.carts.carriers import map_carrier
+from ordermanager.carts.models import Cart
+from ordermanager.demo import add_demo_cart
+from ordermanager.params import actions as params
+from ordermanager.statuses.actions import load_default_status_events
+
+
+@contextmanager
+def bench_setup(work: Path) -> Iterator[tuple[SandboxProcess, SandboxControl, Cart]]:
+    """A migrated database (PostgreSQL: emptied first), status updates on; a fresh sandbox and its cart."""
+    call_command("migrate", verbosity=0)
+    if connection.vendor == "postgresql":
+        call_command("flush", interactive=False, verbosity=0)
+    load_default_status_events()
+    params.set_parameter("UseStatusUpdates", "True")
+    print(f"database: {connection.vendor}; data in {work}", flush=True)
+    with SandboxProcess(work / "casandbox.sqlite3") as sandbox, sandbox.control() as ca:
+        ca.reset()
+        ca.seed(**demo.payload())
+        cart = add_demo_cart(sandbox.base_url, "Bench")
+        map_carrier(cart, "UPS", "Ground", "UPS", "Ground")
+        yield sandbox, ca, cart
