@@ -10,11 +10,9 @@ and claims run out, and another controller takes the accounts over. On SQLite on
 from __future__ import annotations
 
 import logging
-import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, connections
@@ -30,6 +28,7 @@ from ordermanager.stack import actions, failures, leases, retention
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.leases import EMAIL_LANE, lane_name
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from ordermanager.stack.senders import Senders
 
 log = logging.getLogger("ordermanager.stack")
 
@@ -54,60 +53,9 @@ class Settings:
     handle_signals: bool = True
 
 
-# A sender idle this long lets its database connection go, so quiet carts hold no connections.
-IDLE_SECONDS = 30.0
 # How often a controller looks whether the daily retention job is due (it runs once a day across all of them);
 # the first look is this long after start-up.
 PRUNE_CHECK_SECONDS = 600.0
-
-
-class Senders:
-    """Threads that deliver claimed records. A sender keeps its database connection while there is work,
-    and lets it go after IDLE_SECONDS without any."""
-
-    def __init__(self, count: int, work: Callable[[StackRecord], None], wake: threading.Event, name: str) -> None:
-        self._queue: queue.SimpleQueue[StackRecord | None] = queue.SimpleQueue()
-        self._work, self._wake = work, wake
-        self._lock = threading.Lock()
-        self._working: set[int] = set()
-        self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True) for n in range(count)]
-        for thread in self._threads:
-            thread.start()
-
-    @property
-    def in_flight(self) -> set[int]:
-        with self._lock:
-            return set(self._working)
-
-    def submit(self, record: StackRecord) -> None:
-        with self._lock:
-            self._working.add(record.pk)
-        self._queue.put(record)
-
-    def _next(self) -> StackRecord | None:
-        while True:
-            try:
-                return self._queue.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                connections.close_all()
-
-    def _loop(self) -> None:
-        try:
-            while (record := self._next()) is not None:
-                try:
-                    self._work(record)
-                finally:
-                    with self._lock:
-                        self._working.discard(record.pk)
-                    self._wake.set()
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join()
 
 
 @dataclass
