@@ -19,9 +19,19 @@ from rich.table import Table
 
 from ordermanager.wording import plural
 
-__all__ = ["Screen", "local_time", "plural", "to_json"]
+__all__ = ["Screen", "local_time", "plural", "table_columns", "to_json"]
 
 Column = tuple[str, str]  # (key in the row, header)
+
+
+def header(key: str) -> str:
+    """A row key as a column header: `cart_order` reads "Cart order"."""
+    return key.replace("_", " ").capitalize()
+
+
+def table_columns(*keys: str | Column) -> list[Column]:
+    """A table's columns as data: a key whose header is `header(key)`, or a (key, header) pair where it is not."""
+    return [(key, header(key)) if isinstance(key, str) else key for key in keys]
 
 
 def local_time(value: dt.datetime | None) -> str:

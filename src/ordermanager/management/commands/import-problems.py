@@ -12,7 +12,7 @@ from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
-from ordermanager.management.output import plural
+from ordermanager.management.output import plural, table_columns
 from ordermanager.orders.importing import import_orders
 
 
@@ -41,13 +41,7 @@ class Command(ProductCommand):
             }
             for p in problems
         ]
-        columns = [
-            ("problem", "Problem"),
-            ("cart", "Cart"),
-            ("cart_order", "Cart order"),
-            ("tries", "Tries"),
-            ("why", "Why"),
-        ]
+        columns = table_columns("problem", "cart", "cart_order", "tries", "why")
         self.screen.rows(columns, rows, as_json=json, empty="No import problems.")
         if rows and not json:
             self.screen.line(

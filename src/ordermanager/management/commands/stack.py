@@ -11,7 +11,7 @@ from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_int
-from ordermanager.management.output import plural
+from ordermanager.management.output import plural, table_columns
 from ordermanager.stack import actions, retention
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
@@ -179,16 +179,9 @@ class Command(ProductCommand):
             }
             for r in records[: parse_int("limit", limit)]
         ]
-        columns = [
-            ("record", "Record"),
-            ("kind", "Kind"),
-            ("state", "State"),
-            ("cart", "Cart"),
-            ("order", "Order"),
-            ("sku", "SKU"),
-            ("attempts", "Tries"),
-            ("last_error", "Last error"),
-        ]
+        columns = table_columns(
+            "record", "kind", "state", "cart", "order", ("sku", "SKU"), ("attempts", "Tries"), "last_error"
+        )
         empty = f"No {state} records on the stack." if state else "The stack is empty."
         self.screen.rows(columns, rows, as_json=json, empty=empty)
 
