@@ -6,9 +6,10 @@ import datetime as dt
 import getpass
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import models
 from django.utils import timezone
 
 from ordermanager.errors import InputError
@@ -39,6 +40,8 @@ def parse_datetime(field: str, text: str) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
+M = TypeVar("M", bound=models.Model)
+
 # The largest value a database integer column holds (PostgreSQL's bigint, SQLite's INTEGER).
 MAX_INT = 2**63 - 1
 
@@ -54,6 +57,14 @@ def parse_int(field: str, text: str) -> int:
     if abs(value) > MAX_INT:
         raise InputError(field, f"must be at most {MAX_INT:,}")
     return value
+
+
+def get_by_id(query: models.QuerySet[M], text: str, what: str) -> M:
+    """The row numbered `text` (the command's "id" argument), or a clear "there is no <what>" naming the field."""
+    row = query.filter(pk=parse_int("id", text)).first()
+    if row is None:
+        raise InputError("id", f"there is no {what} {text}")
+    return row
 
 
 def short(text: Any, limit: int = 60) -> str:

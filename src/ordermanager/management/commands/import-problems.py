@@ -11,7 +11,7 @@ from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.errors import InputError
-from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.management.base import ProductCommand, get_by_id, parse_int
 from ordermanager.management.output import plural, table_columns
 from ordermanager.orders.importing import import_orders
 
@@ -50,9 +50,7 @@ class Command(ProductCommand):
             )
 
     def do_show(self, id: str, json: bool, **_: Any) -> None:
-        problem = ImportProblem.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
-        if problem is None:
-            raise InputError("id", f"there is no import problem {id}")
+        problem = get_by_id(ImportProblem.objects.select_related("cart"), id, "import problem")
         fields = [
             ("Problem", problem.pk),
             ("Cart", problem.cart.store_name),
