@@ -40,8 +40,6 @@ def parse_datetime(field: str, text: str) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
-M = TypeVar("M", bound=models.Model)
-
 # The largest value a database integer column holds (PostgreSQL's bigint, SQLite's INTEGER).
 MAX_INT = 2**63 - 1
 
@@ -57,6 +55,9 @@ def parse_int(field: str, text: str) -> int:
     if abs(value) > MAX_INT:
         raise InputError(field, f"must be at most {MAX_INT:,}")
     return value
+
+
+M = TypeVar("M", bound=models.Model)
 
 
 def get_by_id(query: models.QuerySet[M], text: str, what: str) -> M:
