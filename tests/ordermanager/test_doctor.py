@@ -8,6 +8,7 @@ import io
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from ordermanager.carts import actions as carts
@@ -25,15 +26,27 @@ from tests.conftest import ACTOR, make_sandbox_cart, new_order
 from tests.ordermanager.web.conftest import fail_records
 
 
-def doctor(order: Order, *options: str) -> str:
+def run_doctor(*options: str) -> tuple[int, str]:
+    """The exit status (0, or 1 when something is broken) and what the doctor printed."""
     out = io.StringIO()
-    call_command("doctor", "--order", str(order.pk), *options, stdout=out, no_color=True)
-    return out.getvalue()
+    try:
+        call_command("doctor", *options, stdout=out, no_color=True)
+    except CommandError as error:
+        if error.returncode != 1:
+            raise
+        return 1, out.getvalue()
+    return 0, out.getvalue()
+
+
+def doctor(order: Order, *options: str) -> str:
+    return run_doctor("--order", str(order.pk), *options)[1]
 
 
 def broken(order: Order, *options: str) -> tuple[str, str]:
     """The broken link's line and its fix; it is the last link printed (the doctor stops there)."""
-    lines = doctor(order, "--no-test-settings", *options).splitlines()
+    code, text = run_doctor("--order", str(order.pk), "--no-test-settings", *options)
+    lines = text.splitlines()
+    assert code == (0 if lines[-2].startswith("NOT YET") else 1), "exit 1 for a broken link, 0 for 'not yet'"
     at = next(n for n, line in enumerate(lines) if line.startswith(("BROKEN", "NOT YET")))
     assert len(lines) == at + 2, f"the doctor stops at the first broken link, with its fix: {lines}"
     fix = lines[at + 1].strip()
@@ -243,7 +256,7 @@ def test_no_controller_after_test_settings_passed(status_updates: None, sandbox,
 def test_a_controller_that_does_not_drive_this_cart(shipped: Order, ca_cart: Cart) -> None:
     assert leases.acquire("controller:other", "other", 60)
     link, fix = broken(shipped)
-    assert "1 stack controller(s) running, but none drives cart Channel Store" in link
+    assert "1 stack controller running, but none drives cart Channel Store" in link
     assert "restart the controllers" in fix
 
 
@@ -276,8 +289,6 @@ def test_the_chain_ends_once_everything_was_sent(shipped: Order, ca_cart: Cart) 
 
 
 def test_a_wrong_order_number_is_one_line(db: None) -> None:
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="order: there is no order number 999"):
         call_command("doctor", "--order", "999")
 
@@ -301,9 +312,7 @@ def test_diagnosis_reads_a_bounded_number_of_queries(
 
 
 def bulk(*options: str) -> str:
-    out = io.StringIO()
-    call_command("doctor", "--no-test-settings", *options, stdout=out, no_color=True)
-    return out.getvalue()
+    return run_doctor("--no-test-settings", *options)[1]
 
 
 def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, generic_cart: Cart) -> None:
@@ -317,13 +326,13 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     # then
     assert "BROKEN  Stack controllers: No stack controller is running." in text
     assert "BROKEN  Stack controller: No stack controller is running" in text
-    assert "2 problem record(s) on Channel Store: ChannelAdvisor refused UPS/Ground" in text
+    assert "2 problem records on Channel Store: ChannelAdvisor refused UPS/Ground" in text
     assert "To fix: add it there; then ordermanager stack retry --problems" in text
     assert (
-        "Channel Store: 0 waiting; last import: never finished; 1 order(s) set aside: ordermanager import-problems"
+        "Channel Store: 0 records waiting; last import: never finished; 1 order set aside: ordermanager import-problems"
         in text
     )
-    assert "Web Store: 0 waiting; last import: does not import orders" in text
+    assert "Web Store: 0 records waiting; last import: does not import orders" in text
     assert "Oldest waiting record: none waiting" in text
 
 
@@ -333,14 +342,12 @@ def test_one_cart_driven_with_a_backlog(shipped: Order, ca_cart: Cart, generic_c
     assert "ok      Stack controllers: 1 running: doc." in text
     assert "ok      Stack controller: Controller doc drives Channel Store" in text
     assert f"Leases held: cart:{ca_cart.pk} by doc" in text
-    assert "Channel Store: 1 waiting; last import: never finished" in text
+    assert "Channel Store: 1 record waiting; last import: never finished" in text
     assert "Oldest waiting record: 0 s old" in text
     assert "Web Store" not in text
     assert "Problem records: none" in text
 
 
 def test_an_unknown_cart_is_one_line(db: None) -> None:
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="cart: there is no cart named 'Nope'"):
         call_command("doctor", "--cart", "Nope")
