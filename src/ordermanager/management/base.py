@@ -89,6 +89,15 @@ def parse_decimal(field: str, text: str) -> Decimal:
         raise InputError(field, f"must be a number like 19.99, not {text!r}") from None
 
 
+def screen_for(command: BaseCommand, options: dict[str, Any]) -> Screen:
+    """The command's standard output as a Screen, with Django's --no-color and --force-color."""
+    return Screen(
+        getattr(command.stdout, "_out", command.stdout),
+        no_color=options["no_color"],
+        force_color=options["force_color"],
+    )
+
+
 class ProductCommand(BaseCommand):
     """A management command with subcommands, whose bad input ends in one clear line, never a traceback."""
 
@@ -114,9 +123,7 @@ class ProductCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler: Callable[..., None] = getattr(self, "do_" + options["subcommand"].replace("-", "_"))
-        self.screen = Screen(
-            getattr(self.stdout, "_out", self.stdout), no_color=options["no_color"], force_color=options["force_color"]
-        )
+        self.screen = screen_for(self, options)
         try:
             check_no_control_characters(options)
             handler(**options)
