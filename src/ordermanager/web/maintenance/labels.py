@@ -46,19 +46,6 @@ def _act(request: HttpRequest, run: Callable[[], Any], done: Callable[[Any], str
 
 @require_POST
 @requires(MANAGE_SETTINGS)
-def label_add(request: HttpRequest) -> HttpResponse:
-    name = request.POST.get("name", "")
-    return _act(
-        request,
-        lambda: statuses_actions.add_label(name),
-        lambda label: f"Added status label {label.name!r}.",
-        add_value=name,
-        row_label="",
-    )
-
-
-@require_POST
-@requires(MANAGE_SETTINGS)
 def label_rename(request: HttpRequest) -> HttpResponse:
     old, new = request.POST.get("label", ""), request.POST.get("new_name", "")
     return _act(
@@ -70,13 +57,32 @@ def label_rename(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@requires(MANAGE_SETTINGS)
-def label_delete(request: HttpRequest) -> HttpResponse:
-    name = request.POST.get("label", "")
-    return _act(
-        request,
-        lambda: statuses_actions.delete_label(name),
-        lambda _: f"Deleted status label {name!r}.",
-        row_label=name,
-    )
+def _one_label_view(
+    field: str,
+    action: Callable[[str], Any],
+    done: Callable[[str, Any], str],
+    shown: Callable[[str], dict[str, str]],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A POST view that runs `action` on the one label named in the form's `field`."""
+
+    @require_POST
+    @requires(MANAGE_SETTINGS)
+    def view(request: HttpRequest) -> HttpResponse:
+        name = request.POST.get(field, "")
+        return _act(request, lambda: action(name), lambda result: done(name, result), **shown(name))
+
+    return view
+
+
+label_add = _one_label_view(
+    "name",
+    statuses_actions.add_label,
+    lambda _, label: f"Added status label {label.name!r}.",
+    lambda name: {"add_value": name, "row_label": ""},
+)
+label_delete = _one_label_view(
+    "label",
+    statuses_actions.delete_label,
+    lambda name, _: f"Deleted status label {name!r}.",
+    lambda name: {"row_label": name},
+)
