@@ -133,21 +133,24 @@ def _read(order: Order, records: list[StackRecord]) -> _Facts:
     )
 
 
+def _broken(name: str, message: str, fix: str, *, not_yet: bool = False) -> Check:
+    """A link that does not hold, with its fix."""
+    return Check(name, False, message, fix, not_yet=not_yet)
+
+
 def _from_a_cart(order: Order) -> Check:
     name = "Order from a cart"
     cart = order.cart
     if cart is None:
-        return Check(
+        return _broken(
             name,
-            False,
             "This order was entered by hand and has no cart: no update is sent anywhere.",
             "Nothing to send: tell the buyer yourself (the tracking e-mail still goes if EmailTrackingToCustomer "
             "is on).",
         )
     if cart.needs_tracking_for_status_updates and not order.channel_order_id:
-        return Check(
+        return _broken(
             name,
-            False,
             f"This order has no {cart.type.label} order ID (it was entered here, not downloaded), so {cart.store_name} "
             "cannot be told of its shipments.",
             "Ship it in the cart by hand.",
@@ -161,10 +164,9 @@ def _event_fired(f: _Facts) -> Check:
         return Check(name, True, f"Fired on this order: {', '.join(f.fired)}.")
     use = _use_status_updates(f)
     if not use.ok:
-        return Check(name, False, f"No status event has fired on this order: {use.message}", use.fix)
-    return Check(
+        return _broken(name, f"No status event has fired on this order: {use.message}", use.fix)
+    return _broken(
         name,
-        False,
         "No status event has fired on this order yet (nothing approved, shipped or tracked).",
         "Work the order: the cart hears of it when an event with Notify Cart fires "
         f"({', '.join(f.notifying) or 'none'}).",
@@ -174,18 +176,16 @@ def _event_fired(f: _Facts) -> Check:
 def _rule(f: _Facts) -> Check:
     name = "Rule's labels and Notify Cart"
     if not f.notifying:
-        return Check(
+        return _broken(
             name,
-            False,
             "No status event has Notify Cart ticked, so no event puts an update on the stack.",
             TICK_TRACKING,
         )
     fired_notifying = [e for e in f.fired if e in f.notifying]
     unprocessed = [t for s in f.shipments for t in s.tracking_numbers.all() if not t.processed]
     if not fired_notifying and unprocessed and TRACKING_EVENT in f.notifying:
-        return Check(
+        return _broken(
             name,
-            False,
             f"{TRACKING_EVENT} (Notify Cart) has not fired: tracking number {unprocessed[0].number} is not processed.",
             "Run Process Tracking Numbers: ordermanager tracking process",
         )
@@ -194,16 +194,14 @@ def _rule(f: _Facts) -> Check:
             # The cause is ChannelAdvisor's tracking rule: its link says so, with the fix.
             return Check(name, True, f"Notify Cart is ticked on {', '.join(f.notifying)}.")
         if f.needs_tracking and not f.shipments:
-            return Check(
+            return _broken(
                 name,
-                False,
                 f"Nothing to send yet: {f.cart.type.label} is told when a tracking number is added and processed.",
                 "Add the tracking number when the order ships.",
                 not_yet=True,
             )
-        return Check(
+        return _broken(
             name,
-            False,
             f"Notify Cart is ticked only on {', '.join(f.notifying)}, and none of those has fired on this order "
             f"(fired: {', '.join(f.fired)}).",
             TICK_TRACKING
@@ -213,9 +211,8 @@ def _rule(f: _Facts) -> Check:
         )
     unlabelled = [e for e in fired_notifying if not (f.rules[e].order_label or f.rules[e].item_label)]
     if len(unlabelled) == len(fired_notifying) and not f.needs_tracking:
-        return Check(
+        return _broken(
             name,
-            False,
             f"{', '.join(unlabelled)} notifies the cart but sets no label, so no label changes and nothing is sent.",
             f"Give it an order or item label: ordermanager events set {unlabelled[0]} --order-label LABEL",
         )
@@ -225,16 +222,14 @@ def _rule(f: _Facts) -> Check:
 def _use_status_updates(f: _Facts) -> Check:
     name = "UseStatusUpdates"
     if not params.get("UseStatusUpdates"):
-        return Check(
+        return _broken(
             name,
-            False,
             "UseStatusUpdates is off (globally): no status event sets a label or notifies any cart.",
             "Turn it on: ordermanager params set UseStatusUpdates True",
         )
     if not params.get("UseStatusUpdates", cart=f.cart):
-        return Check(
+        return _broken(
             name,
-            False,
             f"UseStatusUpdates is on globally but off for {f.cart.store_name} (the cart's own value wins).",
             f"Remove the cart's override: ordermanager params reset UseStatusUpdates --cart {f.cart.store_name!r}",
         )
@@ -248,9 +243,8 @@ def _tracking_rule(f: _Facts) -> Check:
     decision = f.last_decision
     withheld = decision is not None and decision.data.get("reason") == "event_without_tracking"
     if withheld or not any(EVENTS[e].carries_tracking for e in f.notifying):
-        return Check(
+        return _broken(
             name,
-            False,
             f"ChannelAdvisor's tracking rule: {f.cart.type.label} needs a tracking number with every update, and "
             f"Notify Cart is ticked only on {', '.join(f.notifying)}, which may fire without one.",
             TICK_TRACKING,
@@ -263,9 +257,8 @@ def _label_changed(f: _Facts) -> Check:
     decision = f.last_decision
     if decision is not None and decision.data.get("reason") == "no_label_changed":
         event = decision.data.get("event", "")
-        return Check(
+        return _broken(
             name,
-            False,
             f"{event} fired but changed no label (the order already had its labels), and an update is sent only "
             f"when a label changes ({local_time(decision.at)}).",
             f"Give {event} labels no earlier event sets (ordermanager events set {event} --order-label LABEL), then "
@@ -282,18 +275,16 @@ def _stack_record(f: _Facts) -> Check:
         if f.shipments and all(s.delivered_to_cart_at for s in f.shipments):
             return Check(name, True, "No record: every package is with the cart already.")
         message = f.last_decision.message if f.last_decision is not None else "no event queued one"
-        return Check(
+        return _broken(
             name,
-            False,
             f"No status update is on the stack for this order: {message}.",
             f"Fire {TRACKING_EVENT} again once the cause is fixed: "
             f"ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
         )
     last = f.records[-1]
     if last.state == State.PROBLEM:
-        return Check(
+        return _broken(
             name,
-            False,
             f"Stack record {last.pk} is a problem record: {last.last_error}",
             f"{last.fix_hint + '; then ' if last.fix_hint else ''}retry it: ordermanager stack retry {last.pk}",
         )
@@ -304,17 +295,15 @@ def _stack_record(f: _Facts) -> Check:
     if last.state == State.SENT:
         late = [s for s in f.shipments if s.delivered_to_cart_at is None and _tracked(s)]
         if late and f.needs_tracking:
-            return Check(
+            return _broken(
                 name,
-                False,
                 f"Package {late[0].pk} is not with {f.cart.store_name} yet, and no record is on the stack for it.",
                 f"Fire {TRACKING_EVENT} by hand: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
             )
         sent = f"Stack record {last.pk} was sent to {f.cart.store_name} at {local_time(last.sent_at)}."
         return Check(name, True, sent, ends=True)
-    return Check(
+    return _broken(
         name,
-        False,
         f"Stack record {last.pk} was cleared without being sent.",
         f"To send it after all: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
     )
@@ -336,9 +325,8 @@ def _carrier_mapping(f: _Facts) -> Check:
         if method not in known:
             known[method] = cart_codes(f.cart, *method) is not None
         if not known[method]:
-            return Check(
+            return _broken(
                 name,
-                False,
                 f"Package {s.pk}'s shipping method {s.carrier} {s.shipping_class} has no {f.cart.type.label} carrier "
                 f"and class mapped for {f.cart.store_name}.",
                 f"Map it: ordermanager carts map-carrier {f.cart.store_name!r} {s.carrier!r} {s.shipping_class!r} "
