@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Header
 
+from ordermanager.api.auth import require_write
 from ordermanager.api.models import ApiToken, IdempotencyRecord
 from ordermanager.api.problems import Problem, from_input_error, problem_response
 from ordermanager.errors import InputError
@@ -50,6 +51,14 @@ def _answer(run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
         return found.status, found.body()
     except Problem as problem:
         return problem.status, problem.body()
+
+
+def write_once(
+    request: HttpRequest, key: str | None, body: Any, run: Callable[[str], tuple[int, dict[str, Any]]]
+) -> HttpResponse:
+    """A write endpoint: a token that may write, then `run(actor)` (→ status, body) once per key."""
+    token = require_write(request)
+    return idempotent(request, token, key, body, lambda: run(f"api:{token.user.username}"))
 
 
 def idempotent(request: HttpRequest, token: ApiToken, key: str | None, body: Any, run: Callable) -> HttpResponse:

@@ -12,8 +12,7 @@ from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from ordermanager.api import cursors
-from ordermanager.api.auth import require_write
-from ordermanager.api.idempotency import IdempotencyKey, idempotent
+from ordermanager.api.idempotency import IdempotencyKey, write_once
 from ordermanager.api.problems import ERROR_STATUSES, Problem, ProblemOut
 from ordermanager.api.schemas import Id, IsoDateTime, OrderDetailOut, OrderPage, PackageOut, TrackingIn
 from ordermanager.orders import actions
@@ -134,14 +133,12 @@ def add_tracking(
     payload: TrackingIn,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
-    token = require_write(request)
-
-    def run() -> tuple[int, dict[str, Any]]:
+    def run(actor: str) -> tuple[int, dict[str, Any]]:
         _order(number)
         tracking = actions.add_tracking_number(
             number,
             payload.tracking_number,
-            actor=f"api:{token.user.username}",
+            actor=actor,
             carrier=payload.carrier,
             shipping_class=payload.shipping_class,
             shipped_at=_shipped_at(payload.ship_date),
@@ -153,4 +150,4 @@ def add_tracking(
         return 201, package.model_dump(mode="json", by_alias=True)
 
     body = payload.model_dump(mode="json", by_alias=True)
-    return idempotent(request, token, idempotency_key, {"number": number, **body}, run)
+    return write_once(request, idempotency_key, {"number": number, **body}, run)

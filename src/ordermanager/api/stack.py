@@ -9,8 +9,7 @@ from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from ordermanager.api import cursors
-from ordermanager.api.auth import require_write
-from ordermanager.api.idempotency import IdempotencyKey, idempotent
+from ordermanager.api.idempotency import IdempotencyKey, write_once
 from ordermanager.api.problems import ERROR_STATUSES, ProblemOut
 from ordermanager.api.schemas import Id, RetryOut, StackCountsOut, StackRecordPage
 from ordermanager.stack import actions as stack_actions
@@ -65,27 +64,16 @@ def stack_records(request: HttpRequest, filters: Query[RecordFilters]) -> dict[s
 
 
 @router.post("/stack/records/{record_id}/retry", response={200: RetryOut, **ERRORS}, summary="Retry a record")
-def retry_record(
-    request: HttpRequest,
-    record_id: Id,
-    idempotency_key: IdempotencyKey = None,
-) -> HttpResponse:
-    token = require_write(request)
+def retry_record(request: HttpRequest, record_id: Id, idempotency_key: IdempotencyKey = None) -> HttpResponse:
+    def run(actor: str) -> tuple[int, dict[str, Any]]:
+        return 200, {"retried": stack_actions.retry_records(actor=actor, ids=[record_id])}
 
-    def run() -> tuple[int, dict[str, Any]]:
-        return 200, {"retried": stack_actions.retry_records(actor=f"api:{token.user.username}", ids=[record_id])}
-
-    return idempotent(request, token, idempotency_key, {"record": record_id}, run)
+    return write_once(request, idempotency_key, {"record": record_id}, run)
 
 
 @router.post("/stack/retry-problems", response={200: RetryOut, **ERRORS}, summary="Retry every problem record")
-def retry_problems(
-    request: HttpRequest,
-    idempotency_key: IdempotencyKey = None,
-) -> HttpResponse:
-    token = require_write(request)
+def retry_problems(request: HttpRequest, idempotency_key: IdempotencyKey = None) -> HttpResponse:
+    def run(actor: str) -> tuple[int, dict[str, Any]]:
+        return 200, {"retried": stack_actions.retry_records(actor=actor, problems=True)}
 
-    def run() -> tuple[int, dict[str, Any]]:
-        return 200, {"retried": stack_actions.retry_records(actor=f"api:{token.user.username}", problems=True)}
-
-    return idempotent(request, token, idempotency_key, {}, run)
+    return write_once(request, idempotency_key, {}, run)
