@@ -17,6 +17,7 @@ from ordermanager.api.problems import ERROR_STATUSES, Problem, ProblemOut
 from ordermanager.api.schemas import Id, IsoDateTime, OrderDetailOut, OrderPage, PackageOut, TrackingIn
 from ordermanager.orders import actions
 from ordermanager.orders.models import Order, OrderItem, Shipment, ShipmentItem
+from ordermanager.orders.summary import order_summary
 
 router = Router(tags=["orders"])
 ERRORS = dict.fromkeys(ERROR_STATUSES, ProblemOut)
@@ -30,18 +31,21 @@ class OrderFilters(Schema):
     limit: int = NinjaField(50, ge=1, le=200)
 
 
+# The published order row's summary keys, in the published order.
+ROW_KEYS = (
+    "number",
+    "cart",
+    "channel_order_id",
+    "marketplace_order_id",
+    "status_label",
+    "shipping_status",
+    "payment_status",
+)
+
+
 def order_row(order: Order) -> dict[str, Any]:
-    return {
-        "number": order.pk,
-        "cart": order.cart.store_name if order.cart else None,
-        "channel_order_id": order.channel_order_id,
-        "marketplace_order_id": order.marketplace_order_id,
-        "status_label": order.status_label,
-        "shipping_status": order.shipping_status,
-        "payment_status": order.payment_status,
-        "ordered_at": order.ordered_at,
-        "updated_at": order.updated_at,
-    }
+    summary = order_summary(order)
+    return {**{key: summary[key] for key in ROW_KEYS}, "ordered_at": order.ordered_at, "updated_at": order.updated_at}
 
 
 def package_row(shipment: Shipment, warnings: list[str] | None = None) -> dict[str, Any]:

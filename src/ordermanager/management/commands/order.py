@@ -13,6 +13,7 @@ from ordermanager.management.output import table_columns
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
 from ordermanager.orders.models import Order
+from ordermanager.orders.summary import order_summary
 
 
 def parse_new_item(text: str) -> NewItem:
@@ -50,6 +51,17 @@ PACKAGE_COLUMNS = table_columns(
 )
 
 
+# `order show`'s names for the summary's keys (its published --json format).
+SHOW_NAMES = {
+    "number": "order",
+    "buyer_name": "buyer",
+    "status_label": "status",
+    "checkout_status": "checkout",
+    "payment_status": "payment",
+    "shipping_status": "shipping",
+}
+
+
 def order_details(o: Order) -> dict[str, Any]:
     """An order as the operator reads it, and as --json gives it."""
     packages = []
@@ -66,15 +78,7 @@ def order_details(o: Order) -> dict[str, Any]:
             }
         )
     return {
-        "order": o.pk,
-        "cart": o.cart.store_name if o.cart else None,
-        "channel_order_id": o.channel_order_id,
-        "marketplace_order_id": o.marketplace_order_id,
-        "buyer": o.buyer_name,
-        "status": o.status_label,
-        "checkout": o.checkout_status,
-        "payment": o.payment_status,
-        "shipping": o.shipping_status,
+        **{SHOW_NAMES.get(key, key): value for key, value in order_summary(o).items()},
         "on_hold": o.on_hold,
         "expected_ship_date": o.expected_ship_date,
         "actual_ship_date": o.actual_ship_date,
