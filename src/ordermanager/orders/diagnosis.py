@@ -221,18 +221,22 @@ def _rule(f: _Facts) -> Check:
 
 def _use_status_updates(f: _Facts) -> Check:
     name = "UseStatusUpdates"
-    if not params.get("UseStatusUpdates"):
-        return _broken(
-            name,
+    # The global value first: when it is off, the cart's own value is not what to fix.
+    scopes = (
+        (
+            None,
             "UseStatusUpdates is off (globally): no status event sets a label or notifies any cart.",
             "Turn it on: ordermanager params set UseStatusUpdates True",
-        )
-    if not params.get("UseStatusUpdates", cart=f.cart):
-        return _broken(
-            name,
+        ),
+        (
+            f.cart,
             f"UseStatusUpdates is on globally but off for {f.cart.store_name} (the cart's own value wins).",
             f"Remove the cart's override: ordermanager params reset UseStatusUpdates --cart {f.cart.store_name!r}",
-        )
+        ),
+    )
+    for cart, message, fix in scopes:
+        if not params.get("UseStatusUpdates", cart=cart):
+            return _broken(name, message, fix)
     return Check(name, True, f"UseStatusUpdates is on, globally and for {f.cart.store_name}.")
 
 
