@@ -30,7 +30,8 @@ from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
-from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
+from ordermanager.orders.actions import NewItem, action, refresh_shipping_status
+from ordermanager.orders.actions.receiving import check_new_order, enter_new_order
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.tracking_rules import normalize
 from ordermanager.params import actions as params
@@ -89,8 +90,9 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
     if existing is not None:
         return existing, False
     items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
-    # Already inside this action's transaction: receive without a savepoint of its own.
-    order = receive_order.__wrapped__(items, actor=actor, cart=cart, **remote.fields)
+    # The lookup above was the duplicate check: enter it without reading the order ID again.
+    check_new_order(items, remote.fields)
+    order = enter_new_order(items, actor=actor, cart=cart, **remote.fields)
     if remote.fulfillments:
         _record_fulfillments(order, remote, actor)
         refresh_shipping_status(order, actor)
