@@ -14,7 +14,6 @@ from django.db import connection, transaction
 from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from ordermanager.action_reads import remembered
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.inventory.models import CartProduct, CenterMapping, Product, StockLevel, StockMove, Warehouse
@@ -146,8 +145,7 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
     """Inside an order action: units sold (or, when negative, back in stock) at the default warehouse.
 
     A SKU not kept yet becomes a product (with the line's title). The queries do not grow with the
-    order's lines: one upsert of products, one of levels, one INSERT of moves (and the default warehouse,
-    read once per action).
+    order's lines: one upsert of products, one of levels, one INSERT of moves.
     """
     totals: dict[str, int] = {}
     for sku, quantity in sold:
@@ -157,32 +155,33 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
     if not totals:
         return
     titles = titles or {}
-    place = remembered("default_warehouse", default_warehouse)
+    q = connection.ops.quote_name
+    # The default warehouse (the first) comes back with the products: no query of its own.
+    first_warehouse = f"(SELECT MIN({q('id')}) FROM {q(Warehouse._meta.db_table)})"  # noqa: S608 (quoted names)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    ids = {
-        sku: pk
-        for pk, sku in _upsert(
-            Product,
-            ["sku", "title", "quantity_on_hand", "updated_at"],
-            [(sku, titles.get(sku, "")[:300], -n, now) for sku, n in totals.items()],
-            conflict=["sku"],
-            add="quantity_on_hand",
-            returning=["id", "sku"],
-        )
-    }
+    products = _upsert(
+        Product,
+        ["sku", "title", "quantity_on_hand", "updated_at"],
+        [(sku, titles.get(sku, "")[:300], -n, now) for sku, n in totals.items()],
+        conflict=["sku"],
+        add="quantity_on_hand",
+        returning=f"{q('id')}, {q('sku')}, {first_warehouse}",
+    )
+    ids = {sku: pk for pk, sku, _ in products}
+    place = products[0][2] or default_warehouse().pk  # none yet: the first sale ever creates it
     after = dict(
         _upsert(
             StockLevel,
             ["product_id", "warehouse_id", "quantity"],
-            [(ids[sku], place.pk, -n) for sku, n in totals.items()],
+            [(ids[sku], place, -n) for sku, n in totals.items()],
             conflict=["product_id", "warehouse_id"],
             add="quantity",
-            returning=["product_id", "quantity"],
+            returning=f"{q('product_id')}, {q('quantity')}",
         )
     )
     StockMove.objects.bulk_create(
-        StockMove(product_id=ids[sku], warehouse=place, change=-n, quantity_after=after[ids[sku]], reason=reason[:200])
-        for sku, n in totals.items()
+        StockMove(product_id=pk, warehouse_id=place, change=-n, quantity_after=after[pk], reason=reason[:200])
+        for pk, n in ((ids[sku], n) for sku, n in totals.items())
     )
     _sync(totals, reason)
 
@@ -194,11 +193,11 @@ def _upsert(
     *,
     conflict: list[str],
     add: str,
-    returning: list[str],
+    returning: str,
 ) -> list[tuple[Any, ...]]:
     """INSERT the rows; a row already there gets `add` added to it (`SET n = n + new`, atomic under concurrency).
 
-    Returns `returning` of every row as it is after the statement. SQLite 3.35+ and PostgreSQL both speak it;
+    Returns `returning` (SQL) of every row as it is after the statement. SQLite 3.35+ and PostgreSQL both speak it;
     the ORM's bulk_create can only overwrite a conflicting row, not add to it.
     """
     q = connection.ops.quote_name
@@ -207,7 +206,7 @@ def _upsert(
     sql = (
         f"INSERT INTO {table} ({', '.join(map(q, columns))}) VALUES {values} "  # noqa: S608 (quoted names; values are parameters)
         f"ON CONFLICT ({', '.join(map(q, conflict))}) DO UPDATE SET {q(add)} = {table}.{q(add)} + excluded.{q(add)} "
-        f"RETURNING {', '.join(map(q, returning))}"
+        f"RETURNING {returning}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
