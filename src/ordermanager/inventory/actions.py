@@ -57,8 +57,12 @@ def _check_quantity(field: str, value: int, *, signed: bool) -> int:
 
 
 def default_warehouse() -> Warehouse:
-    first = Warehouse.objects.order_by("id").first()
-    return first or Warehouse.objects.create(code=DEFAULT_WAREHOUSE, name="Main warehouse")
+    return Warehouse.objects.order_by("id").first() or _first_warehouse()
+
+
+def _first_warehouse() -> Warehouse:
+    """There is none yet: the first place stock is counted."""
+    return Warehouse.objects.create(code=DEFAULT_WAREHOUSE, name="Main warehouse")
 
 
 def get_warehouse(code: str | None) -> Warehouse:
@@ -168,7 +172,7 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
         returning=f"{q('id')}, {q('sku')}, {first_warehouse}",
     )
     ids = {sku: pk for pk, sku, _ in products}
-    place = products[0][2] or default_warehouse().pk  # none yet: the first sale ever creates it
+    place = products[0][2] or _first_warehouse().pk  # none yet: the first sale ever creates it
     after = dict(
         _upsert(
             StockLevel,
