@@ -4,12 +4,16 @@ the doctor names it, stops there, and gives the fix. The order page's panel read
 from __future__ import annotations
 
 import io
+import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
-from django.db import connection
+from django.core.management.base import CommandError
+from django.db import connection, connections
 
+from ordermanager import cli
 from ordermanager.carts import actions as carts
 from ordermanager.carts.carriers import map_carrier, unmap_carrier
 from ordermanager.carts.connectors.base import ErrorKind
@@ -25,15 +29,27 @@ from tests.conftest import ACTOR, make_sandbox_cart, new_order
 from tests.ordermanager.web.conftest import fail_records
 
 
-def doctor(order: Order, *options: str) -> str:
+def run_doctor(*options: str) -> tuple[int, str]:
+    """The exit status (0, or 1 when something is broken) and what the doctor printed."""
     out = io.StringIO()
-    call_command("doctor", "--order", str(order.pk), *options, stdout=out, no_color=True)
-    return out.getvalue()
+    try:
+        call_command("doctor", *options, stdout=out, no_color=True)
+    except CommandError as error:
+        if error.returncode != 1:
+            raise
+        return 1, out.getvalue()
+    return 0, out.getvalue()
+
+
+def doctor(order: Order, *options: str) -> str:
+    return run_doctor("--order", str(order.pk), *options)[1]
 
 
 def broken(order: Order, *options: str) -> tuple[str, str]:
     """The broken link's line and its fix; it is the last link printed (the doctor stops there)."""
-    lines = doctor(order, "--no-test-settings", *options).splitlines()
+    code, text = run_doctor("--order", str(order.pk), "--no-test-settings", *options)
+    lines = text.splitlines()
+    assert code == (0 if lines[-2].startswith("NOT YET") else 1), "exit 1 for a broken link, 0 for 'not yet'"
     at = next(n for n, line in enumerate(lines) if line.startswith(("BROKEN", "NOT YET")))
     assert len(lines) == at + 2, f"the doctor stops at the first broken link, with its fix: {lines}"
     fix = lines[at + 1].strip()
@@ -243,7 +259,7 @@ def test_no_controller_after_test_settings_passed(status_updates: None, sandbox,
 def test_a_controller_that_does_not_drive_this_cart(shipped: Order, ca_cart: Cart) -> None:
     assert leases.acquire("controller:other", "other", 60)
     link, fix = broken(shipped)
-    assert "1 stack controller(s) running, but none drives cart Channel Store" in link
+    assert "1 stack controller running, but none drives cart Channel Store" in link
     assert "restart the controllers" in fix
 
 
@@ -263,21 +279,25 @@ def test_a_rate_limit_now(shipped: Order, ca_cart: Cart) -> None:
     assert "CartRequestsPerMinute" in fix
 
 
-def test_the_chain_ends_once_everything_was_sent(shipped: Order, ca_cart: Cart) -> None:
+def test_the_chain_ends_once_everything_was_sent(shipped: Order, ca_cart: Cart, settings) -> None:
+    settings.TIME_ZONE = "Asia/Tokyo"  # times are shown in the operator's zone
     drive(ca_cart)
     (record,) = stack_actions.claim(ca_cart.pk, "doc", f"cart:{ca_cart.pk}", 10, 60)
     package = shipped.shipments.get()
     stack_actions.mark_sent(record, "doc", "", ACTOR, last=stack_actions.Delivered(package.pk, "shipped", "F1"))
     text = doctor(shipped, "--no-test-settings")
     assert "BROKEN" not in text
-    assert f"ok      Stack record: Stack record {record.pk} was sent to Channel Store at" in text
+    record.refresh_from_db()
+    sent = record.sent_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (
+        f"ok      Stack record: Stack record {record.pk} was sent to Channel Store at {sent:%Y-%m-%d %H:%M:%S} JST."
+        in text
+    )
     assert text.endswith("Everything of this order reached its cart.\n")
     assert diagnose(shipped).level == "ok"
 
 
 def test_a_wrong_order_number_is_one_line(db: None) -> None:
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="order: there is no order number 999"):
         call_command("doctor", "--order", "999")
 
@@ -301,9 +321,7 @@ def test_diagnosis_reads_a_bounded_number_of_queries(
 
 
 def bulk(*options: str) -> str:
-    out = io.StringIO()
-    call_command("doctor", "--no-test-settings", *options, stdout=out, no_color=True)
-    return out.getvalue()
+    return run_doctor("--no-test-settings", *options)[1]
 
 
 def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, generic_cart: Cart) -> None:
@@ -317,13 +335,13 @@ def test_the_whole_system_without_a_controller(shipped: Order, ca_cart: Cart, ge
     # then
     assert "BROKEN  Stack controllers: No stack controller is running." in text
     assert "BROKEN  Stack controller: No stack controller is running" in text
-    assert "2 problem record(s) on Channel Store: ChannelAdvisor refused UPS/Ground" in text
+    assert "2 problem records on Channel Store: ChannelAdvisor refused UPS/Ground" in text
     assert "To fix: add it there; then ordermanager stack retry --problems" in text
     assert (
-        "Channel Store: 0 waiting; last import: never finished; 1 order(s) set aside: ordermanager import-problems"
+        "Channel Store: 0 records waiting; last import: never finished; 1 order set aside: ordermanager import-problems"
         in text
     )
-    assert "Web Store: 0 waiting; last import: does not import orders" in text
+    assert "Web Store: 0 records waiting; last import: does not import orders" in text
     assert "Oldest waiting record: none waiting" in text
 
 
@@ -333,14 +351,148 @@ def test_one_cart_driven_with_a_backlog(shipped: Order, ca_cart: Cart, generic_c
     assert "ok      Stack controllers: 1 running: doc." in text
     assert "ok      Stack controller: Controller doc drives Channel Store" in text
     assert f"Leases held: cart:{ca_cart.pk} by doc" in text
-    assert "Channel Store: 1 waiting; last import: never finished" in text
+    assert "Channel Store: 1 record waiting; last import: never finished" in text
     assert "Oldest waiting record: 0 s old" in text
     assert "Web Store" not in text
     assert "Problem records: none" in text
 
 
 def test_an_unknown_cart_is_one_line(db: None) -> None:
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="cart: there is no cart named 'Nope'"):
         call_command("doctor", "--cart", "Nope")
+
+
+# --- for scripts and monitoring: --json and the exit status ------------------------------------
+
+
+def doctor_json(*options: str) -> tuple[int, dict]:
+    code, text = run_doctor("--no-test-settings", "--json", *options)
+    return code, json.loads(text)
+
+
+def test_json_of_a_broken_chain_lists_its_links(shipped: Order, ca_cart: Cart) -> None:
+    code, data = doctor_json("--order", str(shipped.pk))
+    assert code == 1
+    assert data["order"] == shipped.pk
+    assert data["ok"] is False
+    assert data["reached"] is False
+    assert [set(link) for link in data["links"]] == [{"name", "state", "message", "fix"}] * len(data["links"])
+    assert [link["state"] for link in data["links"]] == ["ok"] * (len(data["links"]) - 1) + ["broken"]
+    assert data["links"][-1] == {
+        "name": "Stack controller",
+        "state": "broken",
+        "message": "No stack controller is running: nothing is sent to any cart.",
+        "fix": "Start one: ordermanager stack run (or check the service that runs it, and its log).",
+    }
+
+
+def test_json_of_nothing_to_send_yet_exits_0(status_updates: None, ca_cart: Cart) -> None:
+    code, data = doctor_json("--order", str(new_order(ca_cart).pk))
+    assert code == 0
+    assert data["ok"] is True
+    assert data["links"][-1]["state"] == "not yet"
+
+
+def test_json_of_a_chain_that_reached_the_cart_exits_0(shipped: Order, ca_cart: Cart) -> None:
+    drive(ca_cart)
+    (record,) = stack_actions.claim(ca_cart.pk, "doc", f"cart:{ca_cart.pk}", 10, 60)
+    package = shipped.shipments.get()
+    stack_actions.mark_sent(record, "doc", "", ACTOR, last=stack_actions.Delivered(package.pk, "shipped", "F1"))
+    code, data = doctor_json("--order", str(shipped.pk))
+    assert code == 0
+    assert data["ok"] is True
+    assert data["reached"] is True
+    assert {link["state"] for link in data["links"]} == {"ok"}
+
+
+def test_json_of_the_whole_system(shipped: Order, ca_cart: Cart, generic_cart: Cart) -> None:
+    fail_records(ca_cart.pk, ErrorKind.PERMANENT, "ChannelAdvisor refused UPS/Ground", "add it there")
+    carts.set_aside_order(ca_cart, "777", "the order has no items", {"ID": 777}, "f" * 64)
+    code, data = doctor_json()
+    assert code == 1
+    assert data["ok"] is False
+    assert data["checks"] == [
+        {
+            "name": "Stack controllers",
+            "state": "broken",
+            "message": "No stack controller is running.",
+            "fix": "Start one: ordermanager stack run (or check the service that runs it, and its log).",
+        }
+    ]
+    assert data["controllers"] == []
+    assert data["problems"] == [
+        {"cart": "Channel Store", "error": "ChannelAdvisor refused UPS/Ground", "fix": "add it there", "records": 1}
+    ]
+    channel, web = sorted(data["carts"], key=lambda c: c["cart"])
+    assert channel["cart"] == "Channel Store"
+    assert channel["set_aside"] == 1
+    assert channel["waiting"] == 0
+    assert channel["last_import"] == {"ok": None, "finished_at": None, "downloaded": 0, "imported": 0, "error": ""}
+    assert [(link["name"], link["state"]) for link in channel["checks"]] == [
+        ("Cart settings", "ok"),
+        ("Stack controller", "broken"),
+    ]
+    assert web["last_import"] is None  # a Generic cart imports no orders
+    assert "1 problem record on Channel Store: ChannelAdvisor refused UPS/Ground" in data["needs_operator"]
+    assert "Channel Store: 1 order set aside at import" in data["needs_operator"]
+
+
+def test_json_times_are_local(shipped: Order, ca_cart: Cart, settings) -> None:
+    # given: the operator's zone is New York (the record was created in UTC)
+    settings.TIME_ZONE = "America/New_York"
+    drive(ca_cart)
+    # when
+    code, data = doctor_json("--cart", "Channel Store")
+    # then
+    assert code == 0
+    created = shipped.stack_records.get().created_at
+    assert data["oldest_waiting"] == created.astimezone(ZoneInfo("America/New_York")).isoformat()
+    assert data["leases"][0]["name"] == f"cart:{ca_cart.pk}"
+    assert data["carts"][0]["oldest_waiting"].endswith(("-05:00", "-04:00"))
+    local = created.astimezone(ZoneInfo("America/New_York"))
+    assert f"({local:%Y-%m-%d %H:%M:%S %Z})" in bulk("--cart", "Channel Store")  # the text says so too
+
+
+def test_a_driven_cart_with_a_backlog_is_healthy(shipped: Order, ca_cart: Cart) -> None:
+    # a backlog alone is no fault: a running controller works it off
+    drive(ca_cart)
+    code, data = doctor_json("--cart", "Channel Store")
+    assert code == 0
+    assert data["ok"] is True
+    assert data["needs_operator"] == []
+    assert data["carts"][0]["waiting"] == 1
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A command closes the database connections when it ends, as a process would; in-process, that would close the
+    # test's transaction, so here the connection stays open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
+@pytest.mark.usefixtures("in_process")
+def test_the_console_command_exits_1_with_one_line_when_broken(
+    shipped: Order, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.run(["doctor", "--order", str(shipped.pk), "--no-test-settings", "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert json.loads(captured.out)["links"][-1]["state"] == "broken"  # standard output stays pure JSON
+    assert captured.err == f"CommandError: order {shipped.pk}: Stack controller is broken\n"
+
+
+@pytest.mark.usefixtures("in_process")
+def test_the_console_command_exits_0_when_everything_holds(
+    shipped: Order, ca_cart: Cart, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drive(ca_cart)
+    assert cli.run(["doctor", "--cart", "Channel Store", "--no-test-settings"]) == 0
+    captured = capsys.readouterr()
+    assert "ok      Stack controller: Controller doc drives Channel Store" in captured.out
+    assert captured.err == ""
+
+
+@pytest.mark.usefixtures("in_process")
+def test_the_console_command_exits_2_for_bad_input(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(["doctor", "--order", "9" * 5000, "--json"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -4,10 +4,10 @@ from typing import Any, ClassVar
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 from ordermanager.carts.types import CART_TYPES, CartType
 from ordermanager.crypto import EncryptedTextField, mask
+from ordermanager.wording import local_time
 
 
 class Cart(models.Model):
@@ -65,7 +65,7 @@ class Cart(models.Model):
         """One line: when the last import finished, whether it worked, what it did or why it failed."""
         if self.last_import_ok is None or self.last_import_finished_at is None:
             return "never finished"
-        when = f"{timezone.localtime(self.last_import_finished_at):%Y-%m-%d %H:%M:%S %Z}"
+        when = local_time(self.last_import_finished_at)
         counts = f"{self.last_import_downloaded} downloaded, {self.last_import_imported} imported"
         if self.last_import_ok:
             return f"ok at {when}: {counts}"

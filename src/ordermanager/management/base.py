@@ -6,9 +6,10 @@ import datetime as dt
 import getpass
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import models
 from django.utils import timezone
 
 from ordermanager.errors import InputError
@@ -56,6 +57,17 @@ def parse_int(field: str, text: str) -> int:
     return value
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+def get_by_id(query: models.QuerySet[M], text: str, what: str) -> M:
+    """The row numbered `text` (the command's "id" argument), or a clear "there is no <what>" naming the field."""
+    row = query.filter(pk=parse_int("id", text)).first()
+    if row is None:
+        raise InputError("id", f"there is no {what} {text}")
+    return row
+
+
 def short(text: Any, limit: int = 60) -> str:
     """A value quoted back in a message: a long one is cut, so the message stays one line."""
     text = str(text)
@@ -75,6 +87,15 @@ def parse_decimal(field: str, text: str) -> Decimal:
         return Decimal(text)
     except (InvalidOperation, TypeError):
         raise InputError(field, f"must be a number like 19.99, not {text!r}") from None
+
+
+def screen_for(command: BaseCommand, options: dict[str, Any]) -> Screen:
+    """The command's standard output as a Screen, with Django's --no-color and --force-color."""
+    return Screen(
+        getattr(command.stdout, "_out", command.stdout),
+        no_color=options["no_color"],
+        force_color=options["force_color"],
+    )
 
 
 class ProductCommand(BaseCommand):
@@ -102,9 +123,7 @@ class ProductCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler: Callable[..., None] = getattr(self, "do_" + options["subcommand"].replace("-", "_"))
-        self.screen = Screen(
-            getattr(self.stdout, "_out", self.stdout), no_color=options["no_color"], force_color=options["force_color"]
-        )
+        self.screen = screen_for(self, options)
         try:
             check_no_control_characters(options)
             handler(**options)

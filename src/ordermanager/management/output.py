@@ -16,18 +16,23 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from ordermanager.wording import plural
+from ordermanager.wording import local_time, plural
 
-__all__ = ["Screen", "local_time", "plural", "to_json"]
+__all__ = ["Screen", "local_time", "plural", "table_columns", "to_json"]
 
 Column = tuple[str, str]  # (key in the row, header)
 
 
-def local_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return "-"
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S %Z}"
+def header(key: str) -> str:
+    """A row key as a column header: `cart_order` reads "Cart order"."""
+    return key.replace("_", " ").capitalize()
+
+
+def table_columns(*keys: str | Column) -> list[Column]:
+    """A table's columns as data: a key whose header is `header(key)`, or a (key, header) pair where it is not."""
+    return [(key, header(key)) if isinstance(key, str) else key for key in keys]
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +86,10 @@ class Screen:
 
     def line(self, text: str = "") -> None:
         self.console.print(text, soft_wrap=True)
+
+    def marked(self, mark: str, style: str, text: str) -> None:
+        """A line led by a mark ('ok', 'BROKEN') in a colour (a rich style), on a terminal."""
+        self.console.print(Text.assemble((mark, style), " ", text), soft_wrap=True)
 
     def table(self, columns: Sequence[Column], rows: Iterable[dict[str, Any]], *, empty: str) -> None:
         rows = list(rows)

@@ -23,6 +23,7 @@ from ordermanager.stack.models import RecordKind, StackRecord, State
 from ordermanager.statuses.actions import TRACKING_EVENT
 from ordermanager.statuses.catalogue import EVENTS
 from ordermanager.statuses.models import EventRule
+from ordermanager.wording import local_time
 
 TICK_TRACKING = f"Tick Notify Cart on {TRACKING_EVENT}: ordermanager events set {TRACKING_EVENT} --notify-cart on"
 OPEN = (State.PENDING, State.RETRY, State.IN_FLIGHT)
@@ -266,7 +267,7 @@ def _label_changed(f: _Facts) -> Check:
             name,
             False,
             f"{event} fired but changed no label (the order already had its labels), and an update is sent only "
-            f"when a label changes ({decision.at:%Y-%m-%d %H:%M} UTC).",
+            f"when a label changes ({local_time(decision.at)}).",
             f"Give {event} labels no earlier event sets (ordermanager events set {event} --order-label LABEL), then "
             "fire it again.",
         )
@@ -309,7 +310,7 @@ def _stack_record(f: _Facts) -> Check:
                 f"Package {late[0].pk} is not with {f.cart.store_name} yet, and no record is on the stack for it.",
                 f"Fire {TRACKING_EVENT} by hand: ordermanager order fire {f.order.pk} {TRACKING_EVENT}",
             )
-        sent = f"Stack record {last.pk} was sent to {f.cart.store_name} at {last.sent_at:%Y-%m-%d %H:%M:%S} UTC."
+        sent = f"Stack record {last.pk} was sent to {f.cart.store_name} at {local_time(last.sent_at)}."
         return Check(name, True, sent, ends=True)
     return Check(
         name,

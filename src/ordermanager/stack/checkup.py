@@ -14,6 +14,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.stack import health, leases
 from ordermanager.stack.health import Check
 from ordermanager.stack.models import OPEN_STATES, Lease, StackRecord, State
+from ordermanager.wording import plural
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class CartCheckup:
             return "does not import orders"
         when = self.cart.last_import
         if self.set_aside:
-            return f"{when}; {self.set_aside} order(s) set aside: ordermanager import-problems list"
+            return f"{when}; {plural(self.set_aside, 'order')} set aside: ordermanager import-problems list"
         return when
 
 
@@ -56,6 +57,21 @@ class Checkup:
     def checks(self) -> list[Check]:
         """Every check that was run, the system's first."""
         return [_controllers(self.controllers), *(c for cart in self.carts for c in cart.checks)]
+
+    @property
+    def needs_operator(self) -> list[str]:
+        """What the operator must look at, one line each: broken checks, problem records, failed or refused
+        imports. Empty when everything holds (a backlog alone is not a fault: a running controller works it off)."""
+        found = [f"{check.name}: {check.message}" for check in self.checks if not check.ok]
+        found += [
+            f"{plural(cause.records, 'problem record')} on {cause.cart}: {cause.error}" for cause in self.problems
+        ]
+        for c in self.carts:
+            if c.cart.last_import_ok is False:
+                found.append(f"{c.cart.store_name}: last import {c.cart.last_import}")
+            if c.set_aside:
+                found.append(f"{c.cart.store_name}: {plural(c.set_aside, 'order')} set aside at import")
+        return found
 
 
 def _controllers(alive: list[Lease]) -> Check:

@@ -19,6 +19,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.orders.models import TimelineEntry, TimelineEvent
 from ordermanager.stack import leases
 from ordermanager.stack.models import StackRecord, State
+from ordermanager.wording import local_time, plural
 
 # Test Settings reaches the cart; a cart that does not answer must not hold the doctor longer than this.
 TEST_SETTINGS_SECONDS = 20.0
@@ -106,7 +107,7 @@ def controller_driving(cart: Cart) -> Check:
         return Check(
             name,
             False,
-            f"{len(controllers)} stack controller(s) running, but none drives cart {cart.store_name} "
+            f"{plural(len(controllers), 'stack controller')} running, but none drives cart {cart.store_name} "
             f"(its lane lease cart:{cart.pk} is not held).",
             "A controller takes a cart's lane within seconds of the cart becoming active; if none does, restart "
             "the controllers (ordermanager stack run) and read their log.",
@@ -129,7 +130,7 @@ def waiting_now(records: Iterable[StackRecord]) -> Check:
             .order_by("-id")
             .first()
         )
-        when = f"{record.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+        when = local_time(record.next_attempt_at)
         if failure is not None and failure.data.get("error_kind") == ErrorKind.RATE_LIMITED:
             return Check(
                 name,

@@ -19,6 +19,7 @@ from ordermanager.carts.types import CART_TYPES
 from ordermanager.errors import InputError
 from ordermanager.inventory.models import CenterMapping
 from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.management.output import table_columns
 
 FLAGS = {
     "active": "an inactive cart is neither imported from nor sent to",
@@ -260,12 +261,7 @@ class Command(ProductCommand):
             self.screen.json({"mapping": mapping, "known": known})
             return
         self.screen.line("Mapping (our carrier and class → the cart's):")
-        columns = [
-            ("carrier", "Carrier"),
-            ("class", "Class"),
-            ("cart_carrier", "Cart carrier"),
-            ("cart_class", "Cart class"),
-        ]
+        columns = table_columns("carrier", "class", "cart_carrier", "cart_class")
         self.screen.table(columns, mapping, empty="  No shipping method is mapped: each ships as itself.")
         self.screen.line("Pairs the account is known to take or refuse:")
         columns = [("cart_carrier", "Cart carrier"), ("cart_class", "Cart class"), ("source", "How we know")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordermanager.management.base import ProductCommand
+from ordermanager.management.output import table_columns
 from ordermanager.statuses import actions as statuses
 from ordermanager.statuses.catalogue import EVENTS, get_event
 from ordermanager.statuses.models import EventRule
@@ -43,13 +44,13 @@ class Command(ProductCommand):
                     "notify_cart": bool(rule and rule.notify_cart),
                 }
             )
-        columns = [
-            ("event", "Event"),
-            ("scope", "Scope"),
+        columns = table_columns(
+            "event",
+            "scope",
             ("item_label", "Item Status"),
             ("order_label", "Order Status"),
             ("notify_cart", "Notify Cart"),
-        ]
+        )
         self.screen.rows(columns, rows, as_json=json, empty="The event catalogue is empty.")
 
     def do_show(self, event: str, json: bool, **_: Any) -> None:

@@ -11,8 +11,8 @@ from ordermanager.carts import actions as cart_actions
 from ordermanager.carts.connectors.base import CartError
 from ordermanager.carts.models import Cart, ImportProblem
 from ordermanager.errors import InputError
-from ordermanager.management.base import ProductCommand, parse_int
-from ordermanager.management.output import plural
+from ordermanager.management.base import ProductCommand, get_by_id, parse_int
+from ordermanager.management.output import plural, table_columns
 from ordermanager.orders.importing import import_orders
 
 
@@ -41,13 +41,7 @@ class Command(ProductCommand):
             }
             for p in problems
         ]
-        columns = [
-            ("problem", "Problem"),
-            ("cart", "Cart"),
-            ("cart_order", "Cart order"),
-            ("tries", "Tries"),
-            ("why", "Why"),
-        ]
+        columns = table_columns("problem", "cart", "cart_order", "tries", "why")
         self.screen.rows(columns, rows, as_json=json, empty="No import problems.")
         if rows and not json:
             self.screen.line(
@@ -56,9 +50,7 @@ class Command(ProductCommand):
             )
 
     def do_show(self, id: str, json: bool, **_: Any) -> None:
-        problem = ImportProblem.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
-        if problem is None:
-            raise InputError("id", f"there is no import problem {id}")
+        problem = get_by_id(ImportProblem.objects.select_related("cart"), id, "import problem")
         fields = [
             ("Problem", problem.pk),
             ("Cart", problem.cart.store_name),

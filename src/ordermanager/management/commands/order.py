@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 from ordermanager.carts.lookup import get_cart
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_date, parse_decimal, parse_int
+from ordermanager.management.output import table_columns
 from ordermanager.orders import actions
 from ordermanager.orders.actions import NewItem
 from ordermanager.orders.models import Order
@@ -28,25 +29,25 @@ def parse_new_item(text: str) -> NewItem:
     )
 
 
-ITEM_COLUMNS = [
-    ("item", "Item"),
+ITEM_COLUMNS = table_columns(
+    "item",
     ("sku", "SKU"),
     ("quantity", "Qty"),
-    ("shipped", "Shipped"),
-    ("cancelled", "Cancelled"),
-    ("status", "Status"),
+    "shipped",
+    "cancelled",
+    "status",
     ("expected_ship_date", "Expected"),
     ("actual_ship_date", "Shipped on"),
-]
-PACKAGE_COLUMNS = [
-    ("package", "Package"),
-    ("carrier", "Carrier"),
-    ("class", "Class"),
+)
+PACKAGE_COLUMNS = table_columns(
+    "package",
+    "carrier",
+    "class",
     ("shipped_at", "Shipped"),
     ("lines", "Contents"),
-    ("tracking", "Tracking"),
+    "tracking",
     ("delivered_to_cart_at", "At the cart"),
-]
+)
 
 
 def order_details(o: Order) -> dict[str, Any]:
@@ -199,15 +200,9 @@ class Command(ProductCommand):
             }
             for o in orders
         ]
-        columns = [
-            ("order", "Order"),
-            ("cart", "Cart"),
-            ("channel_order_id", "Channel order"),
-            ("buyer", "Buyer"),
-            ("status", "Status"),
-            ("shipping", "Shipping"),
-            ("received", "Received"),
-        ]
+        columns = table_columns(
+            "order", "cart", ("channel_order_id", "Channel order"), "buyer", "status", "shipping", "received"
+        )
         self.screen.rows(columns, rows, as_json=json, empty="No orders yet: ordermanager import-orders downloads them.")
 
     def do_show(self, order: str, json: bool, **_: Any) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from ordermanager.carts import import_problems
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.management.base import ProductCommand, parse_int
-from ordermanager.management.output import plural
+from ordermanager.management.base import ProductCommand, get_by_id, parse_int
+from ordermanager.management.output import plural, table_columns
 from ordermanager.stack import actions, retention
 from ordermanager.stack.controller import AnotherControllerRunning, Settings, StackController
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
@@ -179,23 +179,14 @@ class Command(ProductCommand):
             }
             for r in records[: parse_int("limit", limit)]
         ]
-        columns = [
-            ("record", "Record"),
-            ("kind", "Kind"),
-            ("state", "State"),
-            ("cart", "Cart"),
-            ("order", "Order"),
-            ("sku", "SKU"),
-            ("attempts", "Tries"),
-            ("last_error", "Last error"),
-        ]
+        columns = table_columns(
+            "record", "kind", "state", "cart", "order", ("sku", "SKU"), ("attempts", "Tries"), "last_error"
+        )
         empty = f"No {state} records on the stack." if state else "The stack is empty."
         self.screen.rows(columns, rows, as_json=json, empty=empty)
 
     def do_show(self, id: str, json: bool, **_: Any) -> None:
-        record = StackRecord.objects.select_related("cart").filter(pk=parse_int("id", id)).first()
-        if record is None:
-            raise InputError("id", f"there is no stack record {id}")
+        record = get_by_id(StackRecord.objects.select_related("cart"), id, "stack record")
         fields = [
             ("Record", record.pk),
             ("Kind", record.get_kind_display()),

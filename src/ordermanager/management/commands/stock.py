@@ -10,6 +10,7 @@ from ordermanager.errors import InputError
 from ordermanager.inventory import actions, stock_file, syncing
 from ordermanager.inventory.models import CenterMapping, Product, Warehouse
 from ordermanager.management.base import ProductCommand, parse_int
+from ordermanager.management.output import table_columns
 
 HISTORY = 20
 
@@ -115,14 +116,9 @@ class Command(ProductCommand):
         for code, quantity in levels.items():
             self.screen.line(f"  {code}: {quantity}")
         self.screen.line("History (newest first):")
-        columns = [
-            ("at", "When"),
-            ("warehouse", "Warehouse"),
-            ("change", "Change"),
-            ("quantity_after", "After"),
-            ("reason", "Reason"),
-            ("actor", "By"),
-        ]
+        columns = table_columns(
+            ("at", "When"), "warehouse", "change", ("quantity_after", "After"), "reason", ("actor", "By")
+        )
         self.screen.table(columns, moves, empty="No changes yet.")
 
     def do_list(self, search: str, json: bool, **_: Any) -> None:

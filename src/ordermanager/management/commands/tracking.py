@@ -6,6 +6,7 @@ from typing import Any
 
 from ordermanager.errors import InputError
 from ordermanager.management.base import ProductCommand, parse_datetime, parse_int
+from ordermanager.management.output import table_columns
 from ordermanager.management.tracking_files import TrackingFileCommands
 from ordermanager.orders import actions
 from ordermanager.orders.models import TrackingLink, TrackingNumber
@@ -91,14 +92,7 @@ class Command(TrackingFileCommands, ProductCommand):
             }
             for t in query
         ]
-        columns = [
-            ("order", "Order"),
-            ("package", "Package"),
-            ("number", "Tracking number"),
-            ("carrier", "Carrier"),
-            ("processed", "Processed"),
-            ("added", "Added"),
-        ]
+        columns = table_columns("order", "package", ("number", "Tracking number"), "carrier", "processed", "added")
         self.screen.rows(
             columns,
             rows,
