@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 
 from ordermanager.carts import actions as carts
 from ordermanager.errors import InputError
@@ -161,3 +163,31 @@ def test_stock_commands_set_adjust_and_show_the_history():
 def test_send_qoh_refuses_a_cart_that_does_not_synchronize_inventory(ca_cart):
     with pytest.raises(CommandError, match="cart: Channel Store does not synchronize inventory"):
         call_command("stock", "sync", "--cart", "Channel Store", stdout=io.StringIO())
+
+
+def test_concurrent_sales_of_one_new_sku_lose_no_unit(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; PostgreSQL's sales really overlap")
+    # given a SKU not kept yet, and eight orders taking one each at the same moment
+    inventory.set_stock("OTHER-1", 5)
+    barrier = threading.Barrier(8)
+
+    def sell() -> None:
+        barrier.wait()
+        try:
+            new_order(None, ("HOT-1", 1))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sell) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then one product, every unit taken, and the history counts down one by one without a gap
+    product = Product.objects.get(sku="HOT-1")
+    assert (product.quantity_on_hand, levels("HOT-1")) == (-8, {"MAIN": -8})
+    assert sorted(StockMove.objects.filter(product=product).values_list("quantity_after", flat=True)) == list(
+        range(-8, 0)
+    )

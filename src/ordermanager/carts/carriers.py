@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from ordermanager.carts.models import CarrierMapping, Cart, KnownCarrierClass
 from ordermanager.errors import InputError
@@ -73,18 +75,30 @@ def unmap_carrier(cart: Cart, carrier: str, shipping_class: str) -> None:
         raise InputError("carrier", f"{carrier} {shipping_class} is not mapped for {cart.store_name}")
 
 
-@transaction.atomic
 def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -> None:
-    """Remember pairs the account takes (entered or seen) or refused. A refusal overrides what was seen."""
-    for carrier, shipping_class in pairs:
-        existing = KnownCarrierClass.objects.filter(
-            cart=cart, cart_carrier__iexact=carrier, cart_class__iexact=shipping_class
-        ).first()
-        if existing is None:
-            KnownCarrierClass.objects.create(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
-        elif source == Source.REFUSED or existing.source == Source.SEEN:
-            existing.source = source
-            existing.save(update_fields=["source", "noted_at"])
+    """Remember pairs the account takes (entered or seen) or refused. A refusal overrides what was seen.
+
+    One read for all the pairs, then at most an INSERT and an UPDATE. No transaction of its own: each pair
+    is a memo that stands alone, and a pair an interruption left out is noted the next time it is seen.
+    """
+    if not pairs:
+        return
+    wanted = {(carrier.lower(), shipping_class.lower()): (carrier, shipping_class) for carrier, shipping_class in pairs}
+    matching = Q()
+    for carrier, shipping_class in wanted.values():
+        matching |= Q(cart_carrier__iexact=carrier, cart_class__iexact=shipping_class)
+    known = {(row.cart_carrier.lower(), row.cart_class.lower()): row for row in cart.known_carriers.filter(matching)}
+    KnownCarrierClass.objects.bulk_create(
+        [
+            KnownCarrierClass(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
+            for key, (carrier, shipping_class) in wanted.items()
+            if key not in known
+        ],
+        ignore_conflicts=True,  # noted meanwhile by another import: it is known either way
+    )
+    renoted = [row.pk for row in known.values() if source == Source.REFUSED or row.source == Source.SEEN]
+    if renoted:
+        KnownCarrierClass.objects.filter(pk__in=renoted).update(source=source, noted_at=timezone.now())
 
 
 def cart_codes(cart: Cart, carrier: str, shipping_class: str) -> tuple[str, str] | None:

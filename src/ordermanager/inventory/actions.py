@@ -8,9 +8,11 @@ cart and the SKU: the levels are read when it is sent, so a burst of changes sen
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
@@ -55,8 +57,12 @@ def _check_quantity(field: str, value: int, *, signed: bool) -> int:
 
 
 def default_warehouse() -> Warehouse:
-    first = Warehouse.objects.order_by("id").first()
-    return first or Warehouse.objects.create(code=DEFAULT_WAREHOUSE, name="Main warehouse")
+    return Warehouse.objects.order_by("id").first() or _first_warehouse()
+
+
+def _first_warehouse() -> Warehouse:
+    """There is none yet: the first place stock is counted."""
+    return Warehouse.objects.create(code=DEFAULT_WAREHOUSE, name="Main warehouse")
 
 
 def get_warehouse(code: str | None) -> Warehouse:
@@ -143,36 +149,72 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
     """Inside an order action: units sold (or, when negative, back in stock) at the default warehouse.
 
     A SKU not kept yet becomes a product (with the line's title). The queries do not grow with the
-    order's lines: one INSERT of new products, one UPDATE of levels, one of totals, one INSERT of moves.
+    order's lines: one upsert of products, one of levels, one INSERT of moves.
     """
     totals: dict[str, int] = {}
     for sku, quantity in sold:
         if sku:
             totals[sku] = totals.get(sku, 0) + quantity
-    totals = {sku: n for sku, n in totals.items() if n}
+    totals = {sku: n for sku in sorted(totals) if (n := totals[sku])}  # sorted: rows are locked in one order
     if not totals:
         return
     titles = titles or {}
-    Product.objects.bulk_create(
-        [Product(sku=sku, title=titles.get(sku, "")[:300]) for sku in totals], ignore_conflicts=True
+    q = connection.ops.quote_name
+    # The default warehouse (the first) comes back with the products: no query of its own.
+    first_warehouse = f"(SELECT MIN({q('id')}) FROM {q(Warehouse._meta.db_table)})"  # noqa: S608 (quoted names)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    products = _upsert(
+        Product,
+        ["sku", "title", "quantity_on_hand", "updated_at"],
+        [(sku, titles.get(sku, "")[:300], -n, now) for sku, n in totals.items()],
+        conflict=["sku"],
+        add="quantity_on_hand",
+        returning=f"{q('id')}, {q('sku')}, {first_warehouse}",
     )
-    place = default_warehouse()
-    ids = dict(Product.objects.select_for_update().filter(sku__in=totals).values_list("sku", "pk"))
-    StockLevel.objects.bulk_create(
-        [StockLevel(product_id=pk, warehouse=place) for pk in ids.values()], ignore_conflicts=True
-    )
-    taken = Case(*(When(product_id=ids[sku], then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
-    StockLevel.objects.filter(product_id__in=ids.values(), warehouse=place).update(quantity=F("quantity") - taken)
-    by_product = Case(*(When(pk=ids[sku], then=Value(n)) for sku, n in totals.items()), output_field=IntegerField())
-    Product.objects.filter(pk__in=ids.values()).update(quantity_on_hand=F("quantity_on_hand") - by_product)
+    ids = {sku: pk for pk, sku, _ in products}
+    place = products[0][2] or _first_warehouse().pk  # none yet: the first sale ever creates it
     after = dict(
-        StockLevel.objects.filter(product_id__in=ids.values(), warehouse=place).values_list("product_id", "quantity")
+        _upsert(
+            StockLevel,
+            ["product_id", "warehouse_id", "quantity"],
+            [(ids[sku], place, -n) for sku, n in totals.items()],
+            conflict=["product_id", "warehouse_id"],
+            add="quantity",
+            returning=f"{q('product_id')}, {q('quantity')}",
+        )
     )
     StockMove.objects.bulk_create(
-        StockMove(product_id=ids[sku], warehouse=place, change=-n, quantity_after=after[ids[sku]], reason=reason[:200])
-        for sku, n in totals.items()
+        StockMove(product_id=pk, warehouse_id=place, change=-n, quantity_after=after[pk], reason=reason[:200])
+        for pk, n in ((ids[sku], n) for sku, n in totals.items())
     )
-    _sync(sorted(totals), reason)
+    _sync(totals, reason)
+
+
+def _upsert(
+    model: type[Model],
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: list[str],
+    add: str,
+    returning: str,
+) -> list[tuple[Any, ...]]:
+    """INSERT the rows; a row already there gets `add` added to it (`SET n = n + new`, atomic under concurrency).
+
+    Returns `returning` (SQL) of every row as it is after the statement. SQLite 3.35+ and PostgreSQL both speak it;
+    the ORM's bulk_create can only overwrite a conflicting row, not add to it.
+    """
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(map(q, columns))}) VALUES {values} "  # noqa: S608 (quoted names; values are parameters)
+        f"ON CONFLICT ({', '.join(map(q, conflict))}) DO UPDATE SET {q(add)} = {table}.{q(add)} + excluded.{q(add)} "
+        f"RETURNING {returning}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return list(cursor.fetchall())
 
 
 def unconfirmed_skus(cart: Cart) -> QuerySet[Product]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError
 from django.utils import timezone
 
 from ordermanager.action_reads import once_per_action
@@ -30,7 +31,8 @@ from ordermanager.carts.connectors.registry import connector_for
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
-from ordermanager.orders.actions import NewItem, action, receive_order, refresh_shipping_status
+from ordermanager.orders.actions import NewItem, action, refresh_shipping_status
+from ordermanager.orders.actions.receiving import check_new_order, enter_new_order
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.tracking_rules import normalize
 from ordermanager.params import actions as params
@@ -82,19 +84,28 @@ def _record_fulfillments(order: Order, remote: RemoteOrder, actor: str) -> None:
         events.package_shipped_at_cart(order, shipment, fulfillment.tracking_number, actor)
 
 
-@action
 def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[Order, bool]:
     """Upsert one downloaded order by the cart's order ID. Returns the order and whether it is new."""
-    existing = Order.objects.filter(cart=cart, channel_order_id=remote.channel_order_id).first()
-    if existing is not None:
+    try:
+        return _enter_downloaded(cart, remote, actor=actor), True
+    except IntegrityError:
+        # The cart's order ID is taken (one_order_per_channel_id), and the attempt rolled back whole: the order
+        # was imported before. Inserting first spares every new order a lookup; only a repeat pays for it.
+        existing = Order.objects.filter(cart=cart, channel_order_id=remote.channel_order_id).first()
+        if existing is None:
+            raise
         return existing, False
+
+
+@action
+def _enter_downloaded(cart: Cart, remote: RemoteOrder, *, actor: str) -> Order:
     items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
-    # Already inside this action's transaction: receive without a savepoint of its own.
-    order = receive_order.__wrapped__(items, actor=actor, cart=cart, **remote.fields)
+    check_new_order(items, remote.fields)
+    order = enter_new_order(items, actor=actor, cart=cart, **remote.fields)
     if remote.fulfillments:
         _record_fulfillments(order, remote, actor)
         refresh_shipping_status(order, actor)
-    return order, True
+    return order
 
 
 def import_orders(

@@ -84,6 +84,14 @@ def _check_new_item(item: NewItem) -> None:
 @action
 def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = None, **fields: Any) -> Order:
     """Enter a new order (by hand, or from a cart's download) and fire OrderImport."""
+    check_new_order(items, fields)
+    channel_id = fields.get("channel_order_id") or ""
+    if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
+        raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
+    return enter_new_order(items, actor=actor, cart=cart, **fields)
+
+
+def check_new_order(items: Sequence[NewItem], fields: dict[str, Any]) -> None:
     unknown = set(fields) - ORDER_FIELDS
     if unknown:
         raise InputError(sorted(unknown)[0], "is not a field of an order")
@@ -92,9 +100,10 @@ def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = N
     check_field_sizes(Order, fields)
     for item in items:
         _check_new_item(item)
-    channel_id = fields.get("channel_order_id") or ""
-    if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
-        raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
+
+
+def enter_new_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None, **fields: Any) -> Order:
+    """Inside an order action whose caller already looked the cart's order ID up and found nothing."""
     order = Order.objects.create(cart=cart, **fields)
     lines = OrderItem.objects.bulk_create(i.line_of(order) for i in items)
     events.order_received(order, cart, len(items), actor)
