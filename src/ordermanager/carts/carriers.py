@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ordermanager.carts.models import CarrierMapping, Cart, KnownCarrierClass
 from ordermanager.errors import InputError
+from ordermanager.guards import check_row
 
 Source = KnownCarrierClass.Source
 
@@ -88,14 +89,15 @@ def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -
     for carrier, shipping_class in wanted.values():
         matching |= Q(cart_carrier__iexact=carrier, cart_class__iexact=shipping_class)
     known = {(row.cart_carrier.lower(), row.cart_class.lower()): row for row in cart.known_carriers.filter(matching)}
-    KnownCarrierClass.objects.bulk_create(
-        [
-            KnownCarrierClass(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
-            for key, (carrier, shipping_class) in wanted.items()
-            if key not in known
-        ],
-        ignore_conflicts=True,  # noted meanwhile by another import: it is known either way
-    )
+    new = [
+        KnownCarrierClass(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
+        for key, (carrier, shipping_class) in wanted.items()
+        if key not in known
+    ]
+    for row in new:  # bulk_create skips the row guard that save() runs: every value must still fit its column
+        check_row(KnownCarrierClass, row)
+    # ignore_conflicts: noted meanwhile by another import, it is known either way
+    KnownCarrierClass.objects.bulk_create(new, ignore_conflicts=True)
     renoted = [row.pk for row in known.values() if source == Source.REFUSED or row.source == Source.SEEN]
     if renoted:
         KnownCarrierClass.objects.filter(pk__in=renoted).update(source=source, noted_at=timezone.now())
