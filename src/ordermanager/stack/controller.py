@@ -36,6 +36,10 @@ EMAIL_CONCURRENCY = 2
 # Senders per allowed call in flight: while some wait on the cart, the others read the next order and
 # record the last answer, so the account's calls never wait on our own database work.
 SENDERS_PER_CALL = 2
+# A lane claims in batches of half its senders, and holds that many claimed records queued beside its
+# senders: a claim transaction serves several records (one per record cost as much CPU as sending it),
+# and no sender waits for the next claim. The heartbeat renews the queued records' claims as well.
+CLAIM_BATCH_PER_CALL = 1
 
 
 class AnotherControllerRunning(RuntimeError):
@@ -74,6 +78,7 @@ class Lane:
     signature: tuple = ()
     importing: threading.Thread | None = None
     failed_since_success: bool = False
+    drained: bool = False  # its last claim found fewer records than it asked for: pumped again once some are due
     handing_back: bool = False  # over our share: claim nothing more, release once the calls in flight end
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -116,10 +121,14 @@ class Lane:
         """Claim as many due records as there are free senders, and start them."""
         if self.senders is None or self.gate is None or self.handing_back:
             return 0
-        free = self.gate.concurrency * SENDERS_PER_CALL - len(self.senders.in_flight)
+        batch = self.gate.concurrency * CLAIM_BATCH_PER_CALL
+        free = self.gate.concurrency * SENDERS_PER_CALL + batch - len(self.senders.in_flight)
+        if free < batch:
+            return 0  # every sender has a record, and a batch is queued for them: claim when a batch is free
         records = actions.claim(self.cart_id, self.holder, self.name, free, self.settings.lease_seconds)
         for record in records:
             self.senders.submit(record)
+        self.drained = len(records) < free
         return len(records)
 
     def _send(self, record: StackRecord) -> None:
@@ -205,18 +214,33 @@ class StackController:
         heartbeat = threading.Thread(target=self._heartbeat, name="stack-heartbeat", daemon=True)
         heartbeat.start()
         log.info("stack controller %s started", self.holder)
+        next_poll = 0.0
         try:
             while not self.stop.is_set():
                 if time.monotonic() - self._last_refresh >= self._refresh_every:
                     self._refresh()
-                started = sum(lane.pump() for lane in self._snapshot())
+                lanes = self._snapshot()
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + self.settings.poll_seconds
+                    self._undrain(lanes)
+                # A sender finishing wakes the loop; lanes with nothing due wait for the next poll.
+                started = sum(lane.pump() for lane in lanes if not lane.drained)
                 if self.settings.once and not started and self._drained():
                     break
                 if not started:
-                    self.wake.wait(self.settings.poll_seconds)
+                    self.wake.wait(max(next_poll - time.monotonic(), 0.0))
                     self.wake.clear()
         finally:
             self._shutdown(heartbeat)
+
+    @staticmethod
+    def _undrain(lanes: list[Lane]) -> None:
+        """The poll: lanes whose last claim came up short are pumped again if records are due for them now."""
+        drained = [lane for lane in lanes if lane.drained]
+        if drained:
+            due = actions.lanes_due()
+            for lane in drained:
+                lane.drained = lane.cart_id not in due
 
     def _install_signals(self) -> None:
         if self.settings.handle_signals and threading.current_thread() is threading.main_thread():

@@ -2,20 +2,75 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.connectors.base import CartError, ErrorKind, ShipmentLine, ShipmentRequest
 from ordermanager.errors import CLEAR_PROBLEMS, RETRY_PROBLEMS
-from ordermanager.orders.models import Order, Shipment, ShipmentItem
+from ordermanager.orders.models import Order, OrderItem, Shipment
 
 
-def _is_whole_order(order: Order, shipments: list[Shipment]) -> bool:
+@dataclass
+class _Package:
+    pk: int
+    carrier: str
+    shipping_class: str
+    shipped_at: datetime
+    delivered: bool
+    numbers: list[str] = field(default_factory=list)  # processed tracking numbers, oldest first
+    lines: list[tuple[int, int, ShipmentLine]] = field(default_factory=list)  # (line id, order item, line)
+
+
+def _read(order: Order) -> tuple[list[_Package], bool]:
+    """The order's packages with their tracking and lines, and whether one package carries the whole order.
+
+    Two plain reads (packages with their tracking numbers; items with their package lines) instead of a
+    model and a prefetch per relation: this runs once per delivered record, where building the ORM's
+    objects cost more CPU than the database did.
+    """
+    packages: dict[int, _Package] = {}
+    rows = Shipment.objects.filter(order_id=order.pk).order_by("id", "tracking_numbers__id")
+    for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed in rows.values_list(
+        "id",
+        "carrier",
+        "shipping_class",
+        "shipped_at",
+        "delivered_to_cart_at",
+        "tracking_numbers__number",
+        "tracking_numbers__processed",
+    ):
+        package = packages.get(pk)
+        if package is None:
+            package = packages[pk] = _Package(pk, carrier, shipping_class, shipped_at, delivered_at is not None)
+        if number is not None and processed:
+            package.numbers.append(number)
+    ordered: dict[int, int] = {}  # order item → quantity ordered
+    cancelled_any = False
+    items = OrderItem.objects.filter(order_id=order.pk).order_by("id", "shipment_lines__id")
+    for item_id, quantity, cancelled, channel_item_id, sku, line_id, package_id, carried in items.values_list(
+        "id",
+        "quantity",
+        "quantity_cancelled",
+        "channel_item_id",
+        "sku",
+        "shipment_lines__id",
+        "shipment_lines__shipment_id",
+        "shipment_lines__quantity",
+    ):
+        ordered[item_id] = quantity
+        cancelled_any = cancelled_any or cancelled != 0
+        if package_id is not None:
+            packages[package_id].lines.append((line_id, item_id, ShipmentLine(channel_item_id, sku, carried)))
+    return list(packages.values()), _is_whole_order(list(packages.values()), ordered, cancelled_any)
+
+
+def _is_whole_order(packages: list[_Package], ordered: dict[int, int], cancelled_any: bool) -> bool:
     """One package carrying every unit ordered: ChannelAdvisor can ship the order without Items."""
-    if len(shipments) != 1:
+    if len(packages) != 1 or cancelled_any:
         return False
-    carried = {line.order_item_id: line.quantity for line in shipments[0].lines.all()}
-    return all(item.quantity_cancelled == 0 and carried.get(item.pk) == item.quantity for item in order.items.all())
+    carried = {item_id: line.quantity for _, item_id, line in packages[0].lines}
+    return carried == ordered
 
 
 def plan_shipments(order: Order) -> list[ShipmentRequest]:
@@ -33,17 +88,12 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
             "order ID to ship",
             fix_hint=f"ship it in ChannelAdvisor by hand, then clear this record ({CLEAR_PROBLEMS})",
         )
-    lines = Prefetch("lines", queryset=ShipmentItem.objects.select_related("order_item"))
-    shipments = list(order.shipments.prefetch_related(lines, "tracking_numbers").order_by("id"))
-    whole = _is_whole_order(order, shipments)
+    packages, whole = _read(order)
     # Looked up once per shipping method, not once per package: an order's packages mostly share one.
     methods: dict[tuple[str, str], tuple[str, str] | None] = {}
     requests = []
-    for shipment in shipments:
-        if shipment.delivered_to_cart_at is not None:
-            continue
-        numbers = [t.number for t in shipment.tracking_numbers.all() if t.processed]
-        if not numbers:
+    for shipment in packages:
+        if shipment.delivered or not shipment.numbers:
             continue
         method = (shipment.carrier.lower(), shipment.shipping_class.lower())
         if method not in methods:
@@ -57,31 +107,24 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
                 fix_hint=f"map it: ordermanager carts map-carrier {cart.store_name!r} {shipment.carrier!r} "
                 f"{shipment.shipping_class!r} CA_CARRIER CA_CLASS, then {RETRY_PROBLEMS}",
             )
-        missing = [line.order_item.sku for line in shipment.lines.all() if not line.order_item.channel_item_id]
+        lines = [line for _, _, line in sorted(shipment.lines, key=lambda row: row[0])]  # as the package was packed
+        missing = [line.sku for line in lines if not line.channel_item_id]
         if missing and not whole:
             raise CartError(
                 ErrorKind.PERMANENT,
                 f"package {shipment.pk} holds {', '.join(missing)}, which did not come from ChannelAdvisor",
                 fix_hint="ship items added here in a package of their own, or leave them out of the cart's order",
             )
-        lines = (
-            None
-            if whole
-            else tuple(
-                ShipmentLine(line.order_item.channel_item_id, line.order_item.sku, line.quantity)
-                for line in shipment.lines.all()
-            )
-        )
         requests.append(
             ShipmentRequest(
                 package_id=shipment.pk,
                 channel_order_id=order.channel_order_id,
                 profile_id=order.profile_id,
-                tracking_number=numbers[0],
+                tracking_number=shipment.numbers[0],
                 carrier=codes[0],
                 shipping_class=codes[1],
                 shipped_at=shipment.shipped_at,
-                lines=lines,
+                lines=None if whole else tuple(lines),
             )
         )
     return requests
