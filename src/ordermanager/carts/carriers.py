@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Upper
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from ordermanager.carts.models import CarrierMapping, Cart, KnownCarrierClass
 from ordermanager.errors import InputError
 from ordermanager.guards import check_row
+from ordermanager.prepared import Prepared
 
 Source = KnownCarrierClass.Source
 
@@ -103,14 +106,41 @@ def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -
         KnownCarrierClass.objects.filter(pk__in=renoted).update(source=source, noted_at=timezone.now())
 
 
+def _same_text(column: str, value: str) -> Exact:
+    """Case aside, the column is the value: what `iexact` asks, written so the value reaches the database as
+    given (a prepared read binds it)."""
+    return Exact(Upper(column), Upper(Value(value)))
+
+
+# The stack reads these for every package it sends: prepared, not built anew each time.
+_MAPPED = Prepared(
+    lambda cart_id, carrier, shipping_class: (
+        CarrierMapping.objects.filter(cart_id=cart_id)
+        .filter(_same_text("carrier", carrier), _same_text("shipping_class", shipping_class))
+        .order_by("id")
+        .values_list("cart_carrier", "cart_class")[:1]
+    ),
+    int,
+    str,
+    str,
+)
+_TAKEN_AS_TYPED = Prepared(
+    lambda cart_id, carrier, shipping_class: (
+        KnownCarrierClass.objects.filter(cart_id=cart_id, source__in=[Source.ENTERED, Source.SEEN])
+        .filter(_same_text("cart_carrier", carrier), _same_text("cart_class", shipping_class))
+        .order_by("id")
+        .values_list("cart_carrier", "cart_class")[:1]
+    ),
+    int,
+    str,
+    str,
+)
+
+
 def cart_codes(cart: Cart, carrier: str, shipping_class: str) -> tuple[str, str] | None:
     """The cart's codes for our shipping method: its mapping, or the same names if the account takes them."""
-    mapping = CarrierMapping.objects.filter(
-        cart=cart, carrier__iexact=carrier, shipping_class__iexact=shipping_class
-    ).first()
-    if mapping is not None:
-        return mapping.cart_carrier, mapping.cart_class
-    same = cart.known_carriers.filter(
-        cart_carrier__iexact=carrier, cart_class__iexact=shipping_class, source__in=[Source.ENTERED, Source.SEEN]
-    ).first()
-    return (same.cart_carrier, same.cart_class) if same else None
+    for read in (_MAPPED, _TAKEN_AS_TYPED):
+        found = read.rows(cart.pk, carrier, shipping_class)
+        if found:
+            return found[0]
+    return None

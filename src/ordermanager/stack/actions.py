@@ -21,6 +21,7 @@ from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.models import Shipment
+from ordermanager.prepared import Prepared
 from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, RecordKind, StackRecord, State
 
@@ -107,11 +108,18 @@ def renew_claims(ids: Iterable[int], holder: str, seconds: float) -> None:
     )
 
 
+_STILL_CLAIMED = Prepared(
+    lambda pk, holder: StackRecord.objects.filter(
+        pk=pk, claimed_by=holder, state=State.IN_FLIGHT, claimed_until__gt=Now()
+    ).values_list("pk")[:1],
+    int,
+    str,
+)
+
+
 def still_claimed(record_id: int, holder: str) -> bool:
     """Checked just before a call goes out: a sender that lost its claim (it stalled) must not send."""
-    return StackRecord.objects.filter(
-        pk=record_id, claimed_by=holder, state=State.IN_FLIGHT, claimed_until__gt=Now()
-    ).exists()
+    return bool(_STILL_CLAIMED.rows(record_id, holder))
 
 
 def claimers(cart_id: int | None, holder: str) -> set[str]:

@@ -9,6 +9,7 @@ from ordermanager.carts.carriers import cart_codes
 from ordermanager.carts.connectors.base import CartError, ErrorKind, ShipmentLine, ShipmentRequest
 from ordermanager.errors import CLEAR_PROBLEMS, RETRY_PROBLEMS
 from ordermanager.orders.models import Order, OrderItem, Shipment
+from ordermanager.prepared import Prepared
 
 
 @dataclass
@@ -22,24 +23,50 @@ class _Package:
     lines: list[tuple[int, int, ShipmentLine]] = field(default_factory=list)  # (line id, order item, line)
 
 
+_PACKAGES = Prepared(
+    lambda order_id: (
+        Shipment.objects.filter(order_id=order_id)
+        .order_by("id", "tracking_numbers__id")
+        .values_list(
+            "id",
+            "carrier",
+            "shipping_class",
+            "shipped_at",
+            "delivered_to_cart_at",
+            "tracking_numbers__number",
+            "tracking_numbers__processed",
+        )
+    ),
+    int,
+)
+_ITEMS = Prepared(
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .order_by("id", "shipment_lines__id")
+        .values_list(
+            "id",
+            "quantity",
+            "quantity_cancelled",
+            "channel_item_id",
+            "sku",
+            "shipment_lines__id",
+            "shipment_lines__shipment_id",
+            "shipment_lines__quantity",
+        )
+    ),
+    int,
+)
+
+
 def _read(order: Order) -> tuple[list[_Package], bool]:
     """The order's packages with their tracking and lines, and whether one package carries the whole order.
 
-    Two plain reads (packages with their tracking numbers; items with their package lines) instead of a
+    Two prepared reads (packages with their tracking numbers; items with their package lines) instead of a
     model and a prefetch per relation: this runs once per delivered record, where building the ORM's
-    objects cost more CPU than the database did.
+    queries and objects cost more CPU than the database did.
     """
     packages: dict[int, _Package] = {}
-    rows = Shipment.objects.filter(order_id=order.pk).order_by("id", "tracking_numbers__id")
-    for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed in rows.values_list(
-        "id",
-        "carrier",
-        "shipping_class",
-        "shipped_at",
-        "delivered_to_cart_at",
-        "tracking_numbers__number",
-        "tracking_numbers__processed",
-    ):
+    for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed in _PACKAGES.rows(order.pk):
         package = packages.get(pk)
         if package is None:
             package = packages[pk] = _Package(pk, carrier, shipping_class, shipped_at, delivered_at is not None)
@@ -47,17 +74,7 @@ def _read(order: Order) -> tuple[list[_Package], bool]:
             package.numbers.append(number)
     ordered: dict[int, int] = {}  # order item → quantity ordered
     cancelled_any = False
-    items = OrderItem.objects.filter(order_id=order.pk).order_by("id", "shipment_lines__id")
-    for item_id, quantity, cancelled, channel_item_id, sku, line_id, package_id, carried in items.values_list(
-        "id",
-        "quantity",
-        "quantity_cancelled",
-        "channel_item_id",
-        "sku",
-        "shipment_lines__id",
-        "shipment_lines__shipment_id",
-        "shipment_lines__quantity",
-    ):
+    for item_id, quantity, cancelled, channel_item_id, sku, line_id, package_id, carried in _ITEMS.rows(order.pk):
         ordered[item_id] = quantity
         cancelled_any = cancelled_any or cancelled != 0
         if package_id is not None:
