@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Upper
@@ -112,29 +114,24 @@ def _same_text(column: str, value: str) -> Exact:
     return Exact(Upper(column), Upper(Value(value)))
 
 
-# The stack reads these for every package it sends: prepared, not built anew each time.
-_MAPPED = Prepared(
-    lambda cart_id, carrier, shipping_class: (
-        CarrierMapping.objects.filter(cart_id=cart_id)
-        .filter(_same_text("carrier", carrier), _same_text("shipping_class", shipping_class))
-        .order_by("id")
-        .values_list("cart_carrier", "cart_class")[:1]
-    ),
-    int,
-    str,
-    str,
-)
-_TAKEN_AS_TYPED = Prepared(
-    lambda cart_id, carrier, shipping_class: (
-        KnownCarrierClass.objects.filter(cart_id=cart_id, source__in=[Source.ENTERED, Source.SEEN])
-        .filter(_same_text("cart_carrier", carrier), _same_text("cart_class", shipping_class))
-        .order_by("id")
-        .values_list("cart_carrier", "cart_class")[:1]
-    ),
-    int,
-    str,
-    str,
-)
+def _codes(model: type[CarrierMapping | KnownCarrierClass], carrier: str, shipping_class: str, **only: Any) -> Prepared:
+    """A prepared read of the cart's codes in `model` whose `carrier` and `shipping_class` columns match: the
+    stack reads them for every package it sends."""
+    return Prepared(
+        lambda cart_id, wanted_carrier, wanted_class: (
+            model.objects.filter(cart_id=cart_id, **only)
+            .filter(_same_text(carrier, wanted_carrier), _same_text(shipping_class, wanted_class))
+            .order_by("id")
+            .values_list("cart_carrier", "cart_class")[:1]
+        ),
+        int,
+        str,
+        str,
+    )
+
+
+_MAPPED = _codes(CarrierMapping, "carrier", "shipping_class")
+_TAKEN_AS_TYPED = _codes(KnownCarrierClass, "cart_carrier", "cart_class", source__in=[Source.ENTERED, Source.SEEN])
 
 
 def cart_codes(cart: Cart, carrier: str, shipping_class: str) -> tuple[str, str] | None:

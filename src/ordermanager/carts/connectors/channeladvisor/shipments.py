@@ -23,38 +23,35 @@ class _Package:
     lines: list[tuple[int, int, ShipmentLine]] = field(default_factory=list)  # (line id, order item, line)
 
 
-_PACKAGES = Prepared(
-    lambda order_id: (
-        Shipment.objects.filter(order_id=order_id)
-        .order_by("id", "tracking_numbers__id")
-        .values_list(
-            "id",
-            "carrier",
-            "shipping_class",
-            "shipped_at",
-            "delivered_to_cart_at",
-            "tracking_numbers__number",
-            "tracking_numbers__processed",
-        )
-    ),
-    int,
+def _rows_of_order(model: type[Shipment | OrderItem], order_by: tuple[str, str], *columns: str) -> Prepared:
+    """A prepared read of `columns` of the order's rows of `model`."""
+    return Prepared(
+        lambda order_id: model.objects.filter(order_id=order_id).order_by(*order_by).values_list(*columns), int
+    )
+
+
+_PACKAGES = _rows_of_order(
+    Shipment,
+    ("id", "tracking_numbers__id"),
+    "id",
+    "carrier",
+    "shipping_class",
+    "shipped_at",
+    "delivered_to_cart_at",
+    "tracking_numbers__number",
+    "tracking_numbers__processed",
 )
-_ITEMS = Prepared(
-    lambda order_id: (
-        OrderItem.objects.filter(order_id=order_id)
-        .order_by("id", "shipment_lines__id")
-        .values_list(
-            "id",
-            "quantity",
-            "quantity_cancelled",
-            "channel_item_id",
-            "sku",
-            "shipment_lines__id",
-            "shipment_lines__shipment_id",
-            "shipment_lines__quantity",
-        )
-    ),
-    int,
+_ITEMS = _rows_of_order(
+    OrderItem,
+    ("id", "shipment_lines__id"),
+    "id",
+    "quantity",
+    "quantity_cancelled",
+    "channel_item_id",
+    "sku",
+    "shipment_lines__id",
+    "shipment_lines__shipment_id",
+    "shipment_lines__quantity",
 )
 
 
