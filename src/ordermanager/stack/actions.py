@@ -6,10 +6,12 @@ Each function is one short transaction. None talks to the network: the controlle
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, DurationField, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -18,10 +20,11 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind
+from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
-from ordermanager.orders.models import Shipment
-from ordermanager.prepared import Prepared
+from ordermanager.orders.models import Order, Shipment
+from ordermanager.prepared import Prepared, PreparedUpdate
 from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, RecordKind, StackRecord, State
 
@@ -66,21 +69,9 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
     """
     if limit <= 0:
         return []
-    now = timezone.now()
-    busy = StackRecord.objects.filter(coalesce_key=OuterRef("coalesce_key"), state=State.IN_FLIGHT)
-    # The lane's lease is checked in the same statement that picks the records: the lane was taken over,
-    # nothing is claimed.
-    held = Lease.objects.filter(name=lease, holder=holder, expires_at__gt=Now())
     with transaction.atomic():
-        due = (
-            StackRecord.objects.filter(_lane_filter(cart_id), state__in=OPEN_STATES, next_attempt_at__lte=now)
-            .filter(~Exists(busy), Exists(held))
-            # Status updates go first when both wait: a resync's thousands of stock records never hold up a
-            # shipment, and stock records take the account's calls that are left.
-            .order_by(STOCK_LAST, "next_attempt_at", "id")
-        )
-        # Read whole, with what the sender needs, in the statement that locks them: no read after the UPDATE.
-        records = list(_skip_locked(due).select_related("cart", "order")[:limit])
+        lane = () if cart_id is None else (cart_id,)
+        records = _due(cart_id is None, limit).instances(StackRecord, lease, holder, *lane, timezone.now())
         if not records:
             return []
         StackRecord.objects.filter(id__in=[r.pk for r in records]).update(
@@ -89,9 +80,42 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
             claimed_until=db_time_after(seconds),
             attempts=F("attempts") + 1,
         )
-    for record in records:  # as the UPDATE left them (claimed_until is the database's clock: never read here)
-        record.state, record.claimed_by, record.attempts = State.IN_FLIGHT, holder, record.attempts + 1
+        # What the sender needs, read in the claim's transaction: each record's order (one prepared read each,
+        # cheaper than a join that builds the order's many columns anew), and the lane's cart once.
+        cart = _CART.instances(Cart, cart_id)[0] if cart_id is not None else None
+        for record in records:  # as the UPDATE left them (claimed_until is the database's clock: never read here)
+            record.state, record.claimed_by, record.attempts = State.IN_FLIGHT, holder, record.attempts + 1
+            record.cart = cart
+            if record.order_id is not None:
+                record.order = _ORDER.instances(Order, record.order_id)[0]
     return records
+
+
+_CART = Prepared(lambda pk: Cart.objects.filter(pk=pk), int)
+_ORDER = Prepared(lambda pk: Order.objects.filter(pk=pk), int)
+
+
+@functools.lru_cache(maxsize=64)
+def _due(email: bool, limit: int) -> Prepared:
+    """Up to `limit` records a claim takes: due, of the lane, none of their order and kind in flight,
+    and only while the lane's lease is held (checked in the same statement: a lane taken over claims nothing).
+    Prepared: the controller claims many times a second."""
+
+    def build(lease: str, holder: str, *lane_and_now: Any) -> QuerySet:
+        *cart, now = lane_and_now
+        busy = StackRecord.objects.filter(coalesce_key=OuterRef("coalesce_key"), state=State.IN_FLIGHT)
+        held = Lease.objects.filter(name=lease, holder=holder, expires_at__gt=Now())
+        due = (
+            StackRecord.objects.filter(_lane_filter(cart[0] if cart else None), state__in=OPEN_STATES)
+            .filter(next_attempt_at__lte=now)
+            .filter(~Exists(busy), Exists(held))
+            # Status updates go first when both wait: a resync's thousands of stock records never hold up a
+            # shipment, and stock records take the account's calls that are left.
+            .order_by(STOCK_LAST, "next_attempt_at", "id")
+        )
+        return _skip_locked(due)[:limit]
+
+    return Prepared(build, str, str, *(() if email else (int,)), dt.datetime)
 
 
 def lanes_due() -> set[int | None]:
@@ -194,10 +218,39 @@ class Delivered:
     fulfillment_id: str = ""
 
 
+# The two writes of every delivery, prepared (the ORM would build and compile them anew for each record).
+_PACKAGE_AT_CART = PreparedUpdate(
+    lambda pk, at, fulfillment: (
+        Shipment.objects.filter(pk=pk, delivered_to_cart_at__isnull=True),
+        {"delivered_to_cart_at": at, "cart_fulfillment_id": fulfillment},
+    ),
+    int,
+    dt.datetime,
+    str,
+)
+_SENT = PreparedUpdate(
+    lambda pk, holder, at, seconds: (
+        StackRecord.objects.filter(pk=pk, state=State.IN_FLIGHT, claimed_by=holder),
+        {
+            "state": State.SENT,
+            "sent_at": at,
+            "claimed_by": "",
+            "claimed_until": None,
+            "last_error": "",
+            "fix_hint": "",
+            "delivery_seconds": seconds,
+            "updated_at": at,
+        },
+    ),
+    int,
+    str,
+    dt.datetime,
+    float,
+)
+
+
 def _remember(record: StackRecord, package: Delivered, actor: str) -> None:
-    updated = Shipment.objects.filter(pk=package.shipment_id, delivered_to_cart_at__isnull=True).update(
-        delivered_to_cart_at=timezone.now(), cart_fulfillment_id=package.fulfillment_id[:64]
-    )
+    updated = _PACKAGE_AT_CART.run(package.shipment_id, timezone.now(), package.fulfillment_id[:64])
     if updated and record.order is not None:
         events.package_delivered(
             record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor
@@ -218,16 +271,7 @@ def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, las
         if last is not None:
             _remember(record, last, actor)
         seconds = (now - record.created_at).total_seconds()
-        sent = StackRecord.objects.filter(pk=record.pk, state=State.IN_FLIGHT, claimed_by=holder).update(
-            state=State.SENT,
-            sent_at=now,
-            claimed_by="",
-            claimed_until=None,
-            last_error="",
-            fix_hint="",
-            delivery_seconds=seconds,
-            updated_at=now,
-        )
+        sent = _SENT.run(record.pk, holder, now, seconds)
         if not sent:
             log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
             return
