@@ -80,19 +80,27 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
             claimed_until=db_time_after(seconds),
             attempts=F("attempts") + 1,
         )
-        # What the sender needs, read in the claim's transaction: each record's order (one prepared read each,
-        # cheaper than a join that builds the order's many columns anew), and the lane's cart once.
-        cart = _CART.instances(Cart, cart_id)[0] if cart_id is not None else None
+        # What the sender needs, read in the claim's transaction with prepared reads (a join would build the
+        # order's many columns anew each time): the records' orders, and the lane's cart.
+        order_ids = sorted({r.order_id for r in records if r.order_id is not None})
+        orders = (
+            {order.pk: order for order in _orders(len(order_ids)).instances(Order, *order_ids)} if order_ids else {}
+        )
+        cart = next(iter(_CART.instances(Cart, cart_id)), None) if cart_id is not None else None
         for record in records:  # as the UPDATE left them (claimed_until is the database's clock: never read here)
             record.state, record.claimed_by, record.attempts = State.IN_FLIGHT, holder, record.attempts + 1
             record.cart = cart
             if record.order_id is not None:
-                record.order = _ORDER.instances(Order, record.order_id)[0]
+                record.order = orders[record.order_id]
     return records
 
 
 _CART = Prepared(lambda pk: Cart.objects.filter(pk=pk), int)
-_ORDER = Prepared(lambda pk: Order.objects.filter(pk=pk), int)
+
+
+@functools.lru_cache(maxsize=64)
+def _orders(count: int) -> Prepared:
+    return Prepared(lambda *ids: Order.objects.filter(pk__in=ids).order_by(), *(int,) * count)
 
 
 @functools.lru_cache(maxsize=64)
@@ -118,11 +126,22 @@ def _due(email: bool, limit: int) -> Prepared:
     return Prepared(build, str, str, *(() if email else (int,)), dt.datetime)
 
 
+_LANES_DUE = Prepared(
+    lambda now: (
+        StackRecord.objects.filter(state__in=OPEN_STATES, next_attempt_at__lte=now)
+        .order_by()
+        .values_list("cart_id")
+        .distinct()
+    ),
+    dt.datetime,
+)
+
+
 def lanes_due() -> set[int | None]:
-    """The carts (None: the e-mail lane) with records due now: one cheap read that lets an idle controller's poll
-    skip the lanes with nothing to send, instead of opening a claim transaction on each."""
-    due = StackRecord.objects.filter(state__in=OPEN_STATES, next_attempt_at__lte=timezone.now())
-    return set(due.order_by().values_list("cart_id", flat=True).distinct())
+    """The carts (None: the e-mail lane) with records due now: one cheap read, prepared (an idle controller
+    polls it ten times a second), that lets the poll skip the lanes with nothing to send instead of opening a
+    claim transaction on each."""
+    return {cart_id for (cart_id,) in _LANES_DUE.rows(timezone.now())}
 
 
 def renew_claims(ids: Iterable[int], holder: str, seconds: float) -> None:
