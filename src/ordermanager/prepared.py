@@ -14,6 +14,7 @@ refuses the query otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -127,3 +128,22 @@ class PreparedUpdate(Prepared):
         cursor, _ = self._execute(values, using)
         with cursor:
             return cursor.rowcount
+
+
+def insert(row: Model, using: str = "default") -> None:
+    """INSERT one new row, its values prepared as save() prepares them (auto_now_add included), without save()'s
+    signals and query building: for rows the stack writes with every delivery. The row's pk is not read back."""
+    connection = connections[using]
+    fields = [field for field in type(row)._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(type(row), using), values)
+
+
+@functools.cache
+def _insert_sql(model: type[Model], using: str) -> str:
+    quote = connections[using].ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    # Names come from the model, values are bound.
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608

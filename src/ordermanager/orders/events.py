@@ -297,11 +297,18 @@ def stack_record_recovered(order: Order, record: StackRecord, actor: str) -> Tim
 
 
 def package_delivered(
-    order: Order, record: StackRecord, package_id: int, message: str, fulfillment_id: str, actor: str
+    order: Order,
+    record: StackRecord,
+    package_id: int,
+    message: str,
+    fulfillment_id: str,
+    actor: str,
+    *,
+    save: bool = True,
 ) -> TimelineEntry:
     """The cart has the package: it took it now, or (with the cart's `fulfillment_id`) already had it."""
     fields = {"package": package_id, "fulfillment": fulfillment_id}
-    return _write(order, E.PACKAGE_DELIVERED, message, actor, stack_record=record.pk, **fields)
+    return _write(order, E.PACKAGE_DELIVERED, message, actor, save, stack_record=record.pk, **fields)
 
 
 def stack_record_sent(order: Order, record: StackRecord, message: str, actor: str) -> TimelineEntry:

@@ -24,7 +24,7 @@ from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.models import Order, Shipment
-from ordermanager.prepared import Prepared, PreparedUpdate
+from ordermanager.prepared import Prepared, PreparedUpdate, insert
 from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, RecordKind, StackRecord, State
 
@@ -271,8 +271,11 @@ _SENT = PreparedUpdate(
 def _remember(record: StackRecord, package: Delivered, actor: str) -> None:
     updated = _PACKAGE_AT_CART.run(package.shipment_id, timezone.now(), package.fulfillment_id[:64])
     if updated and record.order is not None:
-        events.package_delivered(
-            record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor
+        # Written with a prepared INSERT, not save(): this runs for every package delivered.
+        insert(
+            events.package_delivered(
+                record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor, save=False
+            )
         )
 
 

@@ -6,6 +6,7 @@ controller shares one gate per account among its senders and its scheduled impor
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -86,16 +87,24 @@ class AccountGate:
 
     def __init__(self, per_minute: float, concurrency: int) -> None:
         self.bucket = TokenBucket(per_minute)
-        self.slots = threading.BoundedSemaphore(concurrency)
+        # The free slots, one entry each. A queue rather than a semaphore: its get and put wait and wake in C,
+        # where threading's semaphore runs a Python condition for each of the account's thousands of calls.
+        # A call puts back only the slot it took, so there are never more than `concurrency`.
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(concurrency):
+            self._slots.put(None)
         self.concurrency = concurrency
         self.calls = 0
 
     @contextmanager
     def call(self) -> Iterator[None]:
-        with self.slots:
+        self._slots.get()
+        try:
             self.bucket.acquire()
             self.calls += 1
             yield
+        finally:
+            self._slots.put(None)
 
     def rate_limited(self, retry_after: float | None) -> None:
         self.bucket.slow_down(retry_after)
