@@ -143,6 +143,7 @@ def import_orders(
         # As many threads as the account may have calls in flight: the gate, not the pool, is the limit.
         acks = ThreadPoolExecutor(gate.concurrency if gate else params.get("CartConcurrentRequests", cart=cart))
     handled: set[str] = set()
+    noted: set[tuple[str, str]] = set()
     pending: list[tuple[RemoteOrder, Future[None]]] = []
     try:
         # The progress bar's total: what waits now (more may arrive meanwhile, so it only grows).
@@ -152,8 +153,10 @@ def import_orders(
         while batch := list(connector.download_orders(cart.order_download_batch, skip=handled)):
             summary.downloaded += len(batch)
             handled |= {remote.channel_order_id for remote in batch}
-            # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
+            # Carrier/class pairs on these orders are ones the account takes: they check the mapping table. Each is
+            # noted once a run (a refusal meanwhile still wins: a pair seen again never overrides one).
             seen = {pair for remote in batch if isinstance(remote, RemoteOrder) for pair in remote.carrier_classes}
+            seen -= noted
             waiting = import_problems.waiting(cart)
             fresh: list[tuple[RemoteOrder, NewOrder]] = []  # new orders to enter together
             alone: list[RemoteOrder] = []  # orders that bring packages: one by one
@@ -173,6 +176,7 @@ def import_orders(
                     except InputError as error:
                         _set_aside(cart, remote, str(error), summary)
             committed = _import_page(cart, fresh, seen, summary, actor, waiting)
+            noted |= seen
             for remote in alone:
                 if _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting):
                     committed.append(remote)
