@@ -57,16 +57,19 @@ test-postgres: install
 	  || (echo "PostgreSQL is not reachable at $(PG_URL): start it (see .ci/run)"; exit 1)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sandbox" $(PYTEST_ARGS)
 
-# All the figures of the README's benchmark table, in about 12 minutes. The local figures run on SQLite and on
-# PostgreSQL (BENCH_PG_URL: a database of its own, emptied by the benchmark; skipped when PostgreSQL is down).
+# All the figures of the README's benchmark table, in about 15 minutes. The local figures run on SQLite and on
+# PostgreSQL (BENCH_PG_URL: a database of its own, emptied by the benchmark); scale-out runs on PostgreSQL
+# only (its own database). Both are skipped, with a line saying so, when PostgreSQL is down.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/ordermanager_bench
 bench: install
 	$(BIN)/python bench/bench_sandbox.py
 	env -u DATABASE_URL $(BIN)/python bench/bench_local.py
-	@$(BIN)/python -c "import psycopg; c = psycopg.connect('$(BENCH_PG_URL)'.rsplit('/',1)[0]+'/postgres', autocommit=True, connect_timeout=5); \
-	  n = '$(BENCH_PG_URL)'.rsplit('/',1)[1]; c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone() or c.execute(f'CREATE DATABASE {n}')" \
-	  && DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python bench/bench_local.py || echo "PostgreSQL not reachable at $(BENCH_PG_URL): local figures on SQLite only"
+	$(BIN)/python bench/pg_database.py $(BENCH_PG_URL) \
+	  && DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python bench/bench_local.py || echo "local figures on SQLite only"
 	env -u DATABASE_URL $(BIN)/python bench/bench_stack.py
+	$(BIN)/python bench/pg_database.py $(BENCH_PG_URL)_scaleout \
+	  && DATABASE_URL=$(BENCH_PG_URL)_scaleout $(BIN)/python bench/bench_scaleout.py --packages 600 \
+	     --scenarios four-by-one,four-by-two,busy || echo "scale-out not measured"
 	env -u DATABASE_URL $(BIN)/python bench/bench_web.py
 
 clean:

@@ -1,12 +1,14 @@
 """Benchmark: several stack controllers sharing ChannelAdvisor accounts (PostgreSQL only).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/om_bench .venv/bin/python bench/bench_scaleout.py \
-        [--packages 600] [--latency-ms 100] [--lease-seconds 6]
+        [--packages 600] [--latency-ms 100] [--lease-seconds 6] [--scenarios together,staggered,...]
 
 Each account is its own stand-in ChannelAdvisor account (its own application, profile, 2,000 calls/min
 and 5 calls in flight), on one sandbox at 100 ms latency. Scenarios, each on fresh accounts:
-1. 2 accounts x 2 controllers started together; 2. the same, the second controller started 6 s later;
-3. 4 accounts x 2 controllers; 4. failover: 2 x 2, one controller killed with SIGKILL mid-backlog.
+1. `together`: 2 accounts x 2 controllers started together; 2. `staggered`: the same, the second controller
+started 6 s later; 3. `four-by-one`: 4 accounts x 1 controller; 4. `four-by-two`: 4 accounts x 2 controllers;
+5. `busy`: 1 account x 1 controller while two busy CPU loops (`while True: pass`) run beside it;
+6. `failover`: 2 x 2, one controller killed with SIGKILL mid-backlog.
 For each: calls/min per account after the controllers balanced (as a share of the limit), CPU seconds per
 Ship call per controller, and that every package reached the sandbox exactly once. It is a benchmark,
 not a test: nothing fails.
@@ -223,15 +225,33 @@ class Run:
         print(f"  together {total:.0f} calls/min; {self.exactly_once()}", flush=True)
 
 
-def together(sandbox, ca, args, accounts: int = 2) -> None:
+def together(sandbox, ca, args, accounts: int = 2, controllers: int = 2) -> None:
     run = Run(sandbox, ca, args, accounts)
-    run.start(2)
+    run.start(controllers)
     took = run.wait_balanced()
     run.finish()
     cores = f" on {os.cpu_count()} cores" if accounts > 2 else ""
+    up = "both were up" if controllers > 1 else "it was up"
+    how = "started together" if controllers > 1 else "alone"
     run.report(
-        f"{accounts} accounts x 2 controllers started together{cores} (balanced {took:.1f} s after both were up)"
+        f"{accounts} accounts x {controllers} controller{'s' * (controllers > 1)} {how}{cores} "
+        f"(balanced {took:.1f} s after {up})"
     )
+
+
+def busy(sandbox, ca, args) -> None:
+    """One controller on one account while two processes spin on the CPU: a machine shared with other work."""
+    run = Run(sandbox, ca, args, 1)  # the backlog is set up first, on a quiet machine
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        run.start()
+        took = run.wait_balanced()
+        run.finish()
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    run.report(f"1 account x 1 controller beside two busy CPU loops (driving it {took:.1f} s after it was up)")
 
 
 def staggered(sandbox, ca, args) -> None:
@@ -275,12 +295,28 @@ def failover(sandbox, ca, args) -> None:
     )
 
 
+SCENARIOS = {
+    "together": together,
+    "staggered": staggered,
+    "four-by-one": functools.partial(together, accounts=4, controllers=1),
+    "four-by-two": functools.partial(together, accounts=4),
+    "busy": busy,
+    "failover": failover,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--packages", type=int, default=600, help="backlog per account")
     parser.add_argument("--latency-ms", type=float, default=100)
     parser.add_argument("--lease-seconds", type=int, default=6)
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, from: {', '.join(SCENARIOS)}"
+    )
     args = parser.parse_args()
+    unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"--scenarios: unknown {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
     if connection.vendor != "postgresql":
         sys.exit("bench_scaleout needs PostgreSQL (DATABASE_URL): SQLite runs one controller")
     call_command("migrate", verbosity=0)
@@ -292,8 +328,8 @@ def main() -> None:
         flush=True,
     )
     with SandboxProcess(WORK / "casandbox.sqlite3") as sandbox, sandbox.control() as ca:
-        for scenario in (together, staggered, functools.partial(together, accounts=4), failover):
-            scenario(sandbox, ca, args)
+        for name in args.scenarios.split(","):
+            SCENARIOS[name](sandbox, ca, args)
 
 
 if __name__ == "__main__":
