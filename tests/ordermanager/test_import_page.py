@@ -2,7 +2,8 @@
 
 Each order still comes out as if it were imported alone: its rows, stock moves, timeline and labels. An order
 refused for any value is set aside before its page is written and the rest import; an order already here makes
-the page go one order at a time, where it is recognised and acknowledged and nothing is written twice.
+the page go one order at a time, where it is recognised and acknowledged and nothing is written twice. Orders are
+numbered in the cart's order, even when one of them (bringing packages) is entered on its own.
 """
 
 from __future__ import annotations
@@ -111,3 +112,25 @@ def test_an_order_already_here_in_a_page_is_acknowledged_and_nothing_is_written_
     for ca_id in new_ids:
         assert Order.objects.get(channel_order_id=str(ca_id)).status_label == "Order Received"
     assert import_orders(sandbox_cart).downloaded == 0
+
+
+def test_orders_are_numbered_in_the_carts_order_when_one_brings_a_package(sandbox_cart, ca):
+    # given three orders waiting, the middle one shipped in part at the cart already (it is entered on its own)
+    ca_ids = [sandbox_order(ca, 1), sandbox_order(ca, 1, 1), sandbox_order(ca, 2)]
+    connector = ChannelAdvisorConnector(sandbox_cart)
+    try:
+        shipped = {"TrackingNumber": "1ZATCART", "ShippingCarrier": "UPS", "ShippingClass": "Ground"}
+        item = ca.order(ca_ids[1])["Items"][0]["ID"]
+        value = {**shipped, "DeliveryStatus": "Complete", "Items": [{"OrderItemID": item, "Quantity": 1}]}
+        connector.client.request("POST", f"/v1/Orders({ca_ids[1]})/Ship", json={"Value": value})
+    finally:
+        connector.close()
+
+    # when they are imported
+    summary = import_orders(sandbox_cart)
+
+    # then all three are in, with our order numbers in the order the cart listed them, and the package came along
+    assert (summary.imported, summary.acknowledged) == (3, 3)
+    numbered = Order.objects.order_by("pk").values_list("channel_order_id", flat=True)
+    assert list(numbered) == [str(i) for i in ca_ids]
+    assert Order.objects.get(channel_order_id=str(ca_ids[1])).shipments.count() == 1

@@ -7,8 +7,9 @@ crash before the commit leaves the whole page unwritten and unacknowledged, so t
 A crash between the commit and the acknowledgements leaves the orders here and unacknowledged; the next
 import finds them already here, changes nothing, and acknowledges them. No order is lost, and none is
 imported twice. An order already here makes its page's transaction fail whole (the cart's order ID is
-unique), and that page is entered again one order at a time, where each repeat is told apart. Orders that
-bring packages shipped at the cart are entered one at a time too.
+unique), and that page is entered again one order at a time, where each repeat is told apart. An order that
+brings packages shipped at the cart is entered on its own, after the orders read before it, so our order
+numbers follow the cart's order.
 
 Acknowledgements go out from a small pool of threads, so an import runs at the account's rate limit rather
 than at one call per latency; the account's gate still bounds the calls in flight and their pace, and a
@@ -157,9 +158,10 @@ def import_orders(
             # noted once a run (a refusal meanwhile still wins: a pair seen again never overrides one).
             seen = {pair for remote in batch if isinstance(remote, RemoteOrder) for pair in remote.carrier_classes}
             seen -= noted
+            noted |= seen
             waiting = import_problems.waiting(cart)
             fresh: list[tuple[RemoteOrder, NewOrder]] = []  # new orders to enter together
-            alone: list[RemoteOrder] = []  # orders that bring packages: one by one
+            committed: list[RemoteOrder] = []
             for remote in batch:
                 # The fingerprint (a hash of the whole order) only for orders set aside before.
                 if remote.channel_order_id in waiting and waiting[
@@ -169,17 +171,18 @@ def import_orders(
                 elif isinstance(remote, MalformedOrder):
                     _set_aside(cart, remote, remote.reason, summary)
                 elif remote.fulfillments:
-                    alone.append(remote)
+                    # Its packages make it go on its own, after the orders read before it: orders are numbered
+                    # here in the cart's order.
+                    committed += _import_page(cart, fresh, seen, summary, actor, waiting)
+                    fresh, seen = [], set()
+                    if _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting):
+                        committed.append(remote)
                 else:
                     try:
                         fresh.append((remote, _prepare(cart, remote)))
                     except InputError as error:
                         _set_aside(cart, remote, str(error), summary)
-            committed = _import_page(cart, fresh, seen, summary, actor, waiting)
-            noted |= seen
-            for remote in alone:
-                if _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting):
-                    committed.append(remote)
+            committed += _import_page(cart, fresh, seen, summary, actor, waiting)
             pending += [(remote, acks.submit(connector.acknowledge_order, remote)) for remote in committed]
             if progress:
                 for number in range(summary.downloaded - len(batch) + 1, summary.downloaded + 1):
