@@ -21,12 +21,21 @@ _SECRET_WORDS = ("token", "secret", "password", "authorization", "apikey", "api_
 
 
 def scrub(value: Any) -> Any:
-    """`value` without any key that looks like a credential, at any depth."""
+    """`value` without any key that looks like a credential, at any depth, and with any NUL character written
+    as the text \\u0000: PostgreSQL's jsonb cannot hold one, and an order set aside for it must still be kept."""
     if isinstance(value, dict):
-        return {str(k): scrub(v) for k, v in value.items() if not any(w in str(k).lower() for w in _SECRET_WORDS)}
+        return {
+            _visible(str(k)): scrub(v) for k, v in value.items() if not any(w in str(k).lower() for w in _SECRET_WORDS)
+        }
     if isinstance(value, list):
         return [scrub(v) for v in value]
+    if isinstance(value, str):
+        return _visible(value)
     return value
+
+
+def _visible(text: str) -> str:
+    return text.replace("\x00", "\\u0000")
 
 
 def fingerprint(raw: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ cart and the SKU: the levels are read when it is sent, so a burst of changes sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,9 +31,9 @@ def syncing_carts() -> list[Cart]:
     return [c for c in carts if c.type.syncs_inventory and params.get("SynchQOH", cart=c)]
 
 
-def _sync(skus: Iterable[str], reason: str) -> int:
+def _sync(skus: Iterable[str], reason: str, carts: list[Cart] | None = None) -> int:
     queued = 0
-    carts = syncing_carts()
+    carts = syncing_carts() if carts is None else carts
     for sku in skus:
         for cart in carts:
             enqueue_inventory_update(cart, sku, reason)
@@ -151,11 +151,26 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
     A SKU not kept yet becomes a product (with the line's title). The queries do not grow with the
     order's lines: one upsert of products, one of levels, one INSERT of moves.
     """
+    record_sales_of([(reason, sold)], titles=titles)
+
+
+def record_sales_of(
+    sales: Sequence[tuple[str, Iterable[tuple[str, int]]]], *, titles: dict[str, str] | None = None
+) -> None:
+    """`record_sales` for several orders at once (a page of imported orders), each with its reason: a move per
+    order and SKU as if each were recorded alone, in the same queries as one order."""
+    each: list[tuple[str, dict[str, int]]] = []
     totals: dict[str, int] = {}
-    for sku, quantity in sold:
-        if sku:
-            totals[sku] = totals.get(sku, 0) + quantity
-    totals = {sku: n for sku in sorted(totals) if (n := totals[sku])}  # sorted: rows are locked in one order
+    for reason, sold in sales:
+        mine: dict[str, int] = {}
+        for sku, quantity in sold:
+            if sku:
+                mine[sku] = mine.get(sku, 0) + quantity
+        mine = {sku: n for sku in sorted(mine) if (n := mine[sku])}
+        each.append((reason, mine))
+        for sku, n in mine.items():
+            totals[sku] = totals.get(sku, 0) + n
+    totals = dict(sorted(totals.items()))  # sorted: rows are locked in one order
     if not totals:
         return
     titles = titles or {}
@@ -183,11 +198,21 @@ def record_sales(sold: Iterable[tuple[str, int]], reason: str, *, titles: dict[s
             returning=f"{q('product_id')}, {q('quantity')}",
         )
     )
-    StockMove.objects.bulk_create(
-        StockMove(product_id=pk, warehouse_id=place, change=-n, quantity_after=after[pk], reason=reason[:200])
-        for pk, n in ((ids[sku], n) for sku, n in totals.items())
-    )
-    _sync(totals, reason)
+    # Each move's level after it: the level before all of them (the upsert holds the rows until the
+    # transaction ends, so no other change comes between), then each order's change in turn.
+    level = {ids[sku]: after[ids[sku]] + n for sku, n in totals.items()}
+    moves = []
+    for reason, mine in each:
+        for sku, n in mine.items():
+            pk = ids[sku]
+            level[pk] -= n
+            moves.append(
+                StockMove(product_id=pk, warehouse_id=place, change=-n, quantity_after=level[pk], reason=reason[:200])
+            )
+    StockMove.objects.bulk_create(moves)
+    carts = syncing_carts()
+    for reason, mine in each:
+        _sync(mine, reason, carts)
 
 
 def _upsert(

@@ -1,15 +1,23 @@
 """Order import from a cart: download, upsert by the cart's order ID, then acknowledge.
 
-Each order is imported in a transaction of its own and acknowledged (ChannelAdvisor: Export) only
-after that transaction commits. Acknowledgements go out from a small pool of threads while the next orders
-are imported, so an import runs at the account's rate limit rather than at one call per latency; the
-account's gate still bounds the calls in flight and their pace, and a batch's acknowledgements are all
-answered before the next batch is read. A crash between the two leaves the order here and unacknowledged;
-the next import finds it already here, changes nothing, and acknowledges it. No order is lost, and
-none is imported twice.
+A page's new orders (the batch read at once, Order Download Batch of them) are entered in one transaction,
+with one INSERT per table for all of them, and acknowledged (ChannelAdvisor: Export) only after it commits.
+That is as safe as one transaction per order: no order is acknowledged before it is committed here, and a
+crash before the commit leaves the whole page unwritten and unacknowledged, so the cart offers it again.
+A crash between the commit and the acknowledgements leaves the orders here and unacknowledged; the next
+import finds them already here, changes nothing, and acknowledges them. No order is lost, and none is
+imported twice. An order already here makes its page's transaction fail whole (the cart's order ID is
+unique), and that page is entered again one order at a time, where each repeat is told apart. An order that
+brings packages shipped at the cart is entered on its own, after the orders read before it, so our order
+numbers follow the cart's order.
+
+Acknowledgements go out from a small pool of threads, so an import runs at the account's rate limit rather
+than at one call per latency; the account's gate still bounds the calls in flight and their pace, and a
+batch's acknowledgements are all answered before the next batch is read.
 
 An order that cannot be read or is refused is set aside as an import problem and left unacknowledged:
-the rest of its batch imports. It is tried again when it changes at the cart or the operator asks.
+it is checked before its page is written, so the rest of its batch imports. It is tried again when it
+changes at the cart or the operator asks.
 """
 
 from __future__ import annotations
@@ -32,7 +40,13 @@ from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, refresh_shipping_status
-from ordermanager.orders.actions.receiving import check_new_order, enter_new_order
+from ordermanager.orders.actions.receiving import (
+    NewOrder,
+    check_new_order,
+    enter_new_order,
+    enter_new_orders,
+    prepare_order,
+)
 from ordermanager.orders.models import Order, Shipment, ShipmentItem, TrackingNumber
 from ordermanager.orders.tracking_rules import normalize
 from ordermanager.params import actions as params
@@ -130,6 +144,7 @@ def import_orders(
         # As many threads as the account may have calls in flight: the gate, not the pool, is the limit.
         acks = ThreadPoolExecutor(gate.concurrency if gate else params.get("CartConcurrentRequests", cart=cart))
     handled: set[str] = set()
+    noted: set[tuple[str, str]] = set()
     pending: list[tuple[RemoteOrder, Future[None]]] = []
     try:
         # The progress bar's total: what waits now (more may arrive meanwhile, so it only grows).
@@ -139,12 +154,15 @@ def import_orders(
         while batch := list(connector.download_orders(cart.order_download_batch, skip=handled)):
             summary.downloaded += len(batch)
             handled |= {remote.channel_order_id for remote in batch}
-            # Carrier/class pairs on these orders are ones the account takes: they check the mapping table.
+            # Carrier/class pairs on these orders are ones the account takes: they check the mapping table. Each is
+            # noted once a run (a refusal meanwhile still wins: a pair seen again never overrides one).
             seen = {pair for remote in batch if isinstance(remote, RemoteOrder) for pair in remote.carrier_classes}
-            if seen:
-                note_carrier_classes(cart, seen, Source.SEEN)
+            seen -= noted
+            noted |= seen
             waiting = import_problems.waiting(cart)
-            for number, remote in enumerate(batch, start=summary.downloaded - len(batch) + 1):
+            fresh: list[tuple[RemoteOrder, NewOrder]] = []  # new orders to enter together
+            committed: list[RemoteOrder] = []
+            for remote in batch:
                 # The fingerprint (a hash of the whole order) only for orders set aside before.
                 if remote.channel_order_id in waiting and waiting[
                     remote.channel_order_id
@@ -152,11 +170,22 @@ def import_orders(
                     summary.still_set_aside += 1
                 elif isinstance(remote, MalformedOrder):
                     _set_aside(cart, remote, remote.reason, summary)
+                elif remote.fulfillments:
+                    # Its packages make it go on its own, after the orders read before it: orders are numbered
+                    # here in the cart's order.
+                    committed += _import_page(cart, fresh, seen, summary, actor, waiting)
+                    fresh, seen = [], set()
+                    if _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting):
+                        committed.append(remote)
                 else:
-                    sent = _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting)
-                    if sent:
-                        pending.append((remote, acks.submit(connector.acknowledge_order, remote)))
-                if progress:
+                    try:
+                        fresh.append((remote, _prepare(cart, remote)))
+                    except InputError as error:
+                        _set_aside(cart, remote, str(error), summary)
+            committed += _import_page(cart, fresh, seen, summary, actor, waiting)
+            pending += [(remote, acks.submit(connector.acknowledge_order, remote)) for remote in committed]
+            if progress:
+                for number in range(summary.downloaded - len(batch) + 1, summary.downloaded + 1):
                     progress(number, max(expected or 0, summary.downloaded))
             _answered(pending, summary)
     finally:
@@ -178,6 +207,43 @@ def _set_aside(cart: Cart, remote: RemoteOrder | MalformedOrder, reason: str, su
         cart, remote.channel_order_id, reason, remote.raw, import_problems.fingerprint(remote.raw)
     )
     summary.refused.append(f"order {remote.channel_order_id} set aside: {reason}")
+
+
+def _prepare(cart: Cart, remote: RemoteOrder) -> NewOrder:
+    items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
+    return prepare_order(items, cart=cart, **remote.fields)
+
+
+def _import_page(
+    cart: Cart,
+    fresh: list[tuple[RemoteOrder, NewOrder]],
+    seen: set[tuple[str, str]],
+    summary: ImportSummary,
+    actor: str,
+    waiting: dict[str, str],
+) -> list[RemoteOrder]:
+    """Enter a page's new orders in one transaction (committed on return), the carrier/class pairs `seen` on the
+    page noted in it. Returns the orders to acknowledge."""
+    if not fresh:
+        note_carrier_classes(cart, seen, Source.SEEN)
+        return []
+    try:
+        enter_new_orders([new for _, new in fresh], actor=actor, carrier_classes=seen)
+    except (IntegrityError, InputError):
+        # One of them is here already (imported before a crash, or by another import meanwhile) and the page
+        # rolled back whole, notes and all: one by one, each repeat is told apart and acknowledged, each new
+        # one imported.
+        note_carrier_classes(cart, seen, Source.SEEN)
+        return [
+            remote
+            for remote, _ in fresh
+            if _import_one(cart, remote, summary, actor, had_problem=remote.channel_order_id in waiting)
+        ]
+    summary.imported += len(fresh)
+    for remote, _ in fresh:
+        if remote.channel_order_id in waiting:
+            cart_actions.resolve_import_problem(cart, remote.channel_order_id)
+    return [remote for remote, _ in fresh]
 
 
 def _import_one(cart: Cart, remote: RemoteOrder, summary: ImportSummary, actor: str, *, had_problem: bool) -> bool:

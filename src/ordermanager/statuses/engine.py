@@ -54,7 +54,7 @@ def fire(
         ]
         if relabelled:
             # One UPDATE and one INSERT for all of them: an order's size does not multiply the queries.
-            OrderItem.objects.filter(pk__in=[i.pk for i, _ in relabelled]).update(status_label=label)
+            deferred.save_item_labels([i.pk for i, _ in relabelled], label)
             for item, _ in relabelled:
                 item.status_label = label
             events.item_labels_changed(order, event.id, relabelled, actor)

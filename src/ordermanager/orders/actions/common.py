@@ -32,10 +32,11 @@ MAX_QUANTITY = 100_000
 
 
 @contextmanager
-def one_action() -> Iterator[None]:
+def one_action(*, item_labels_at_end: bool = False) -> Iterator[None]:
     """One transaction: a failure anywhere rolls back labels, timeline and stack. Parameters and event rules
-    are read once in it, however many events it fires."""
-    with transaction.atomic(), once_per_action(), deferred.written_at_end():
+    are read once in it, however many events it fires. `item_labels_at_end`: for an action that reads no item
+    back from the database after it fires an event (see deferred)."""
+    with transaction.atomic(), once_per_action(), deferred.written_at_end(item_labels=item_labels_at_end):
         yield
 
 
@@ -45,6 +46,18 @@ def action(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         with one_action():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def action_reading_no_items(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run the action as `one_action`, its items' labels written as it ends: for an action that entered the
+    items itself and reads none back from the database."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with one_action(item_labels_at_end=True):
             return fn(*args, **kwargs)
 
     return run

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.inventory.actions import record_sales
+from ordermanager.guards import check_row
+from ordermanager.inventory.actions import record_sales, record_sales_of
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
     action,
+    action_reading_no_items,
     check_field_sizes,
     check_open,
     check_quantity,
@@ -114,6 +117,54 @@ def enter_new_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None, 
     )
     fire(order, "OrderImport", actor=actor, items=lines)
     return order
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A new order checked and built, not yet written: a page of them is entered in one action."""
+
+    order: Order
+    lines: list[OrderItem]
+
+
+def prepare_order(items: Sequence[NewItem], *, cart: Cart | None, **fields: Any) -> NewOrder:
+    """Check a new order as `receive_order` does, and build its rows without writing them.
+
+    The row guard runs here, since the batch INSERTs skip it: an order refused for any value is refused on its
+    own, before the page it came with is written."""
+    check_new_order(items, fields)
+    order = Order(cart=cart, **fields)
+    lines = [i.line_of(order) for i in items]
+    for row in (order, *lines):
+        check_row(type(row), row)
+    return NewOrder(order, lines)
+
+
+@action_reading_no_items
+def enter_new_orders(
+    new: Sequence[NewOrder], *, actor: str, carrier_classes: Collection[tuple[str, str]] = ()
+) -> list[Order]:
+    """Enter checked orders of one cart (a downloaded page) in one action, each as `enter_new_order` would: the
+    same rows, moves, timeline and labels, but one statement per table for all of them and one read of the rules.
+    `carrier_classes` seen on the page are noted in the same transaction (it spares them one of their own).
+
+    An order whose cart order ID is taken fails it whole (IntegrityError, nothing written): the caller then
+    enters them one by one, where a repeat is told apart from a new order."""
+    cart = new[0].order.cart if new else None
+    if cart is not None and carrier_classes:
+        note_carrier_classes(cart, set(carrier_classes), Source.SEEN)
+    orders = Order.objects.bulk_create([n.order for n in new])
+    OrderItem.objects.bulk_create([line for n in new for line in n.lines])
+    for n in new:
+        events.order_received(n.order, n.order.cart, len(n.lines), actor)
+    titles: dict[str, str] = {}
+    for n in new:  # a SKU new to the stock takes its title from the first order that has it
+        for sku, title in {line.sku: line.title for line in n.lines}.items():
+            titles.setdefault(sku, title)
+    record_sales_of([(f"order {n.order.pk}", [(li.sku, li.quantity) for li in n.lines]) for n in new], titles=titles)
+    for n in new:
+        fire(n.order, "OrderImport", actor=actor, items=n.lines)
+    return orders
 
 
 @action

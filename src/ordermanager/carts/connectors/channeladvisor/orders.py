@@ -26,6 +26,9 @@ _TEXT_FIELDS = {
     "requested_shipping_carrier": "RequestedShippingCarrier",
     "requested_shipping_class": "RequestedShippingClass",
 }
+# Worked out once: Django computes a Choices' values anew on every read, twice per downloaded order otherwise.
+_CHECKOUT_STATUSES = tuple(CheckoutStatus.values)
+_PAYMENT_STATUSES = tuple(PaymentStatus.values)
 _MAX_LENGTHS = {"buyer_email": 254, "ship_to_company": 200, "ship_to_address1": 200, "ship_to_address2": 200}
 
 
@@ -38,7 +41,7 @@ def _text(raw: dict[str, Any], name: str) -> str:
     return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
-def _choice(value: Any, choices: list[str], default: str) -> str:
+def _choice(value: Any, choices: tuple[str, ...], default: str) -> str:
     return value if value in choices else default
 
 
@@ -85,8 +88,8 @@ def to_remote_order(shape: answers.Order, raw: dict[str, Any]) -> RemoteOrder:
         ordered_at=shape.CreatedDateUtc,
         buyer_name=_name(raw, "Billing")[:200] or _text(raw, "BuyerUserId")[:200],
         ship_to_name=_name(raw, "Shipping")[:200],
-        checkout_status=_choice(raw.get("CheckoutStatus"), CheckoutStatus.values, CheckoutStatus.COMPLETED),
-        payment_status=_choice(raw.get("PaymentStatus"), PaymentStatus.values, PaymentStatus.NOT_YET_SUBMITTED),
+        checkout_status=_choice(raw.get("CheckoutStatus"), _CHECKOUT_STATUSES, CheckoutStatus.COMPLETED),
+        payment_status=_choice(raw.get("PaymentStatus"), _PAYMENT_STATUSES, PaymentStatus.NOT_YET_SUBMITTED),
         total=_money(shape.TotalPrice),
     )
     if fields["payment_status"] in (PaymentStatus.CLEARED, PaymentStatus.DEPOSITED):
