@@ -24,6 +24,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.subqueries import UpdateQuery
 
+from ordermanager.guards import check_row
+
 # Stand-ins no real value takes: integers far beyond any id, text with characters no caller sends.
 _INT_BASE = 7_300_000_000_000
 _TEXT = "\u2042prepared-{n}\u2042"
@@ -133,6 +135,7 @@ class PreparedUpdate(Prepared):
 def insert(row: Model, using: str = "default") -> None:
     """INSERT one new row, its values prepared as save() prepares them (auto_now_add included), without save()'s
     signals and query building: for rows the stack writes with every delivery. The row's pk is not read back."""
+    check_row(type(row), row)  # the guard save() would run: every value fits its column, on both databases
     connection = connections[using]
     fields = [field for field in type(row)._meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
