@@ -39,7 +39,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench_stack import parse_time, wait_for  # noqa: E402 - run as bench/bench_scaleout.py
+from bench_stack import parse_time, process_cpu, wait_for  # noqa: E402 - run as bench/bench_scaleout.py
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
@@ -55,7 +55,6 @@ from ordermanager.statuses.actions import load_default_status_events  # noqa: E4
 
 LIMIT = 2000
 ACTOR = "bench"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def seed(ca: SandboxControl, accounts: int, first: int) -> list[int]:
@@ -124,11 +123,6 @@ def controller(lease: int) -> subprocess.Popen:
     )
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def holders(accounts: list[Cart]) -> dict[int, str]:
     held = {lease.name: lease.holder for lease in leases.alive("cart:")}
     return {cart.pk: held.get(leases.lane_name(cart.pk), "") for cart in accounts}
@@ -176,7 +170,7 @@ class Run:
         owners = holders(self.carts)
         for process in self.processes:
             if process.poll() is None:
-                self.cpu[process.pid] = cpu_seconds(process.pid)
+                self.cpu[process.pid] = process_cpu(process.pid)
                 process.send_signal(signal.SIGTERM)
                 process.wait(30)
         self.owners = owners

@@ -85,6 +85,12 @@ def child_cpu(process: subprocess.Popen) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def controller() -> subprocess.Popen:
     env = {**os.environ, "ORDERMANAGER_ENCRYPTION_KEY": settings.ENCRYPTION_KEY}
     return subprocess.Popen(
@@ -116,6 +122,10 @@ def throughput(ca: SandboxControl, cart: carts.Cart, shipments: int) -> dict[str
     started = time.monotonic()
     process = controller()
     try:
+        # Start-up (Django, the checks, the first claim) is paid once per process, not per record: the CPU
+        # used until the first Ship call is kept apart.
+        wait_for(lambda: ca.last_call_seq() > seq, timeout=60)
+        start_up = process_cpu(process.pid)
         wait_for(lambda: open_records() == 0, timeout=shipments / (LIMIT_PER_MINUTE / 60) * 2 + 60)
         drained = time.monotonic() - started
     finally:
@@ -140,6 +150,7 @@ def throughput(ca: SandboxControl, cart: carts.Cart, shipments: int) -> dict[str
         "delivered": StackRecord.objects.filter(state=State.SENT).count(),
         "drain_seconds": drained,
         "cpu_seconds": cpu,
+        "start_up_cpu_seconds": start_up,
     }
 
 
@@ -254,10 +265,13 @@ def main() -> None:
             f"  Ship calls per shipment: {per_shipment:.3f} ({t['ship_calls']} calls, {t['ship_204']} answered 204, "
             f"{t['delivered']} records sent); other API calls: {t['other_api_calls']} (target: 1.000 and 0)"
         )
-        cpu_ms = t["cpu_seconds"] / max(t["delivered"], 1) * 1000
+        cpu_ms = (t["cpu_seconds"] - t["start_up_cpu_seconds"]) / max(t["delivered"], 1) * 1000
+        whole_ms = t["cpu_seconds"] / max(t["delivered"], 1) * 1000
         print(
-            f"  controller CPU: {t['cpu_seconds']:.1f} s for {t['delivered']} records = {cpu_ms:.2f} ms per "
-            f"delivered record (target 5 ms: {cpu_ms / 5:.2f} of it; idle polling included)"
+            f"  controller CPU: {t['cpu_seconds']:.1f} s for {t['delivered']} records, of it "
+            f"{t['start_up_cpu_seconds']:.1f} s start-up = {cpu_ms:.2f} ms per delivered record "
+            f"(target 5 ms: {cpu_ms / 5:.2f} of it; threads, heartbeat and polling included); "
+            f"{whole_ms:.2f} ms with the start-up"
         )
         ours_rate = t["calls_per_minute"] / 60
         ours_drain = t["drain_seconds"] + max(0, DRAIN - t["shipments"]) / ours_rate
