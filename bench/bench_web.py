@@ -35,6 +35,7 @@ from django.utils import timezone  # noqa: E402
 
 from ordermanager.carts import actions as carts  # noqa: E402
 from ordermanager.orders.models import Order, OrderItem, Shipment, TrackingNumber  # noqa: E402
+from ordermanager.orders.tracking_rules import normalize  # noqa: E402
 from ordermanager.statuses.actions import load_default_status_events  # noqa: E402
 
 TARGET_MS = 300.0
@@ -71,9 +72,11 @@ def fill(count: int) -> None:
             OrderItem.objects.bulk_create(OrderItem(order=o, sku=f"SKU-{o.pk % 500}", quantity=1) for o in orders)
             shipped = [o for o in orders if o.shipping_status == "Shipped"]
             packages = Shipment.objects.bulk_create(Shipment(order=o, carrier="UPS", shipped_at=now) for o in shipped)
+            numbers = ((p, f"1ZBENCH{p.order.pk:09d}") for p in packages)
             TrackingNumber.objects.bulk_create(
-                TrackingNumber(shipment=p, order=p.order, number=f"1ZBENCH{p.order.pk:09d}", processed=True)
-                for p in packages
+                # Each number with its normalized form, as the tracking action writes it (one box, one order).
+                TrackingNumber(shipment=p, order=p.order, number=number, normalized=normalize(number), processed=True)
+                for p, number in numbers
             )
 
 
