@@ -129,6 +129,7 @@ class HostileServer:
                     "path": h.path,
                     "host": h.headers.get("Host", ""),
                     "authorization": h.headers.get("Authorization", ""),
+                    "cookie": h.headers.get("Cookie", ""),
                 }
             )
         path = urlsplit(h.path).path
@@ -141,6 +142,8 @@ class HostileServer:
             with self._lock:
                 self.exported.append(int(path.split("(")[1].split(")")[0]))
             return self._send(h, 204, b"")
+        if self.mode == "cookie":  # a sound answer that also sets a session cookie
+            return self._send(h, 200, json.dumps(self._page(path)).encode(), headers={"Set-Cookie": "session=abc"})
         if self.mode == "bad_gzip":
             return self._send(h, 200, GZIP_LIE, headers={"Content-Encoding": "gzip"})
         if self.mode in API_FAULTS:

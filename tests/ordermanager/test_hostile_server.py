@@ -78,6 +78,24 @@ def test_the_server_answers_well_when_told_to(cart, hostile):
     assert f"profile {PROFILE_ID} is reachable" in out.getvalue()
 
 
+def test_a_cookie_the_cart_sets_is_never_sent_back(cart, hostile):
+    # given a cart whose answers set a session cookie
+    hostile.mode = "cookie"
+
+    # when Test Settings runs twice with the same connector (one session, one connection pool)
+    connector = ChannelAdvisorConnector(cart)
+    try:
+        connector.test_settings()
+        connector.test_settings()
+    finally:
+        connector.close()
+
+    # then every call went with the token alone: the cookie was neither kept nor returned
+    api_calls = [r for r in hostile.requests if r["authorization"].startswith("Bearer")]
+    assert len(api_calls) >= 2
+    assert [r["cookie"] for r in hostile.requests] == [""] * len(hostile.requests)
+
+
 FAULTS = [
     ("token_not_json", "POST", "/oauth2/token (HTTP 200) is unusable: the answer is not JSON; it starts '<html>"),
     ("token_no_access_token", "POST", "is unusable: access_token: Field required"),
