@@ -94,9 +94,11 @@ def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -
     for carrier, shipping_class in wanted.values():
         matching |= Q(cart_carrier__iexact=carrier, cart_class__iexact=shipping_class)
     known = {(row.cart_carrier.lower(), row.cart_class.lower()): row for row in cart.known_carriers.filter(matching)}
+    # Sorted: two imports of one cart (each noting its page's pairs in its page's transaction) take the rows'
+    # locks in one order, so neither waits on the other in a circle.
     new = [
         KnownCarrierClass(cart=cart, cart_carrier=carrier, cart_class=shipping_class, source=source)
-        for key, (carrier, shipping_class) in wanted.items()
+        for key, (carrier, shipping_class) in sorted(wanted.items())
         if key not in known
     ]
     for row in new:  # bulk_create skips the row guard that save() runs: every value must still fit its column
