@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -50,8 +51,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:
+def inbox(settings, monkeypatch) -> Iterator[Inbox]:
     """A local SMTP server, and the product pointed at it through EMAIL_URL's parser."""
+    # aiosmtpd logs each connection from its own thread to the root handler, whose stream pytest may already have
+    # closed ("--- Logging error ---" in the suite's output): the test server's chatter is not the product's.
+    monkeypatch.setattr(logging.getLogger("mail.log"), "disabled", True)
     handler, port = Inbox(), free_port()
     server = Controller(handler, hostname="127.0.0.1", port=port)
     server.start()
