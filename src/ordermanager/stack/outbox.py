@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.orders.models import Order
+from ordermanager.prepared import insert
 from ordermanager.stack.models import OPEN_STATES, RecordKind, StackRecord, State
 
 
@@ -26,19 +27,18 @@ def enqueue(
     assert transaction.get_connection().in_atomic_block, "enqueue must run inside the action's transaction"
     for _ in range(3):
         # Most changes open a new record: one INSERT that steps aside if an open record holds the key.
-        created = _insert_unless_open(
-            StackRecord(
-                kind=kind,
-                cart=cart,
-                order=order,
-                sku=sku,
-                coalesce_key=key,
-                reasons=[reason],
-                state=State.PENDING,
-                next_attempt_at=timezone.now(),
-            )
+        # No savepoint, and the transaction stays usable when the partial unique index says the key is open.
+        created = StackRecord(
+            kind=kind,
+            cart=cart,
+            order=order,
+            sku=sku,
+            coalesce_key=key,
+            reasons=[reason],
+            state=State.PENDING,
+            next_attempt_at=timezone.now(),
         )
-        if created is not None:
+        if insert(created, unless_taken=True):
             return created
         record = StackRecord.objects.select_for_update().filter(coalesce_key=key, state__in=OPEN_STATES).first()
         if record is not None:
@@ -49,29 +49,6 @@ def enqueue(
             return record
         # the open record was claimed between the two statements: try again
     raise RuntimeError(f"could not enqueue {key}")
-
-
-def _insert_unless_open(record: StackRecord) -> StackRecord | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL and SQLite ≥ 3.35): the record, or None when
-    the partial unique index says its key has an open record already. No savepoint, and the transaction
-    stays usable either way."""
-    connection = transaction.get_connection()
-    meta = StackRecord._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    # Names come from the model, values are bound parameters.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"  # noqa: E501, S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    record.pk = row[0]
-    record._state.adding = False
-    return record
 
 
 def enqueue_status_update(order: Order, reason: str) -> StackRecord:
