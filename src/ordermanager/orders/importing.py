@@ -42,7 +42,6 @@ from ordermanager.orders import events
 from ordermanager.orders.actions import NewItem, action, refresh_shipping_status
 from ordermanager.orders.actions.receiving import (
     NewOrder,
-    check_new_order,
     enter_new_order,
     enter_new_orders,
     prepare_order,
@@ -113,9 +112,7 @@ def import_cart_order(cart: Cart, remote: RemoteOrder, *, actor: str) -> tuple[O
 
 @action
 def _enter_downloaded(cart: Cart, remote: RemoteOrder, *, actor: str) -> Order:
-    items = [NewItem(i.sku, i.quantity, i.title, i.unit_price, i.channel_item_id) for i in remote.items]
-    check_new_order(items, remote.fields)
-    order = enter_new_order(items, actor=actor, cart=cart, **remote.fields)
+    order = enter_new_order(_prepare(cart, remote), actor=actor)
     if remote.fulfillments:
         _record_fulfillments(order, remote, actor)
         refresh_shipping_status(order, actor)

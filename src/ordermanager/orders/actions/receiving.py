@@ -87,11 +87,11 @@ def _check_new_item(item: NewItem) -> None:
 @action
 def receive_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None = None, **fields: Any) -> Order:
     """Enter a new order (by hand, or from a cart's download) and fire OrderImport."""
-    check_new_order(items, fields)
+    new = prepare_order(items, cart=cart, **fields)
     channel_id = fields.get("channel_order_id") or ""
     if cart is not None and channel_id and Order.objects.filter(cart=cart, channel_order_id=channel_id).exists():
         raise InputError("channel_order_id", f"order {channel_id} of cart {cart.store_name} is already here")
-    return enter_new_order(items, actor=actor, cart=cart, **fields)
+    return enter_new_order(new, actor=actor)
 
 
 def check_new_order(items: Sequence[NewItem], fields: dict[str, Any]) -> None:
@@ -103,20 +103,6 @@ def check_new_order(items: Sequence[NewItem], fields: dict[str, Any]) -> None:
     check_field_sizes(Order, fields)
     for item in items:
         _check_new_item(item)
-
-
-def enter_new_order(items: Sequence[NewItem], *, actor: str, cart: Cart | None, **fields: Any) -> Order:
-    """Inside an order action whose caller already looked the cart's order ID up and found nothing."""
-    order = Order.objects.create(cart=cart, **fields)
-    lines = OrderItem.objects.bulk_create(i.line_of(order) for i in items)
-    events.order_received(order, cart, len(items), actor)
-    record_sales(
-        [(item.sku.strip(), item.quantity) for item in items],
-        f"order {order.pk}",
-        titles={item.sku.strip(): item.title for item in items},
-    )
-    fire(order, "OrderImport", actor=actor, items=lines)
-    return order
 
 
 @dataclass(frozen=True)
@@ -153,6 +139,16 @@ def enter_new_orders(
     cart = new[0].order.cart if new else None
     if cart is not None and carrier_classes:
         note_carrier_classes(cart, set(carrier_classes), Source.SEEN)
+    return _enter(new, actor)
+
+
+def enter_new_order(new: NewOrder, *, actor: str) -> Order:
+    """Inside an order action whose caller already looked the cart's order ID up and found nothing."""
+    return _enter([new], actor)[0]
+
+
+def _enter(new: Sequence[NewOrder], actor: str) -> list[Order]:
+    """Write checked orders, their lines, timeline, stock moves and labels: one statement per table for all."""
     orders = Order.objects.bulk_create([n.order for n in new])
     OrderItem.objects.bulk_create([line for n in new for line in n.lines])
     for n in new:
