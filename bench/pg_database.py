@@ -19,7 +19,7 @@ def main(url: str) -> int:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
                 conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as error:
-        print(f"PostgreSQL is not reachable at {server}: {error}".strip())
+        print(f"PostgreSQL is not reachable at {server}: {' '.join(str(error).split())}")  # one line
         return 1
     return 0
 
