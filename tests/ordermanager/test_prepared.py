@@ -104,3 +104,20 @@ def test_a_prepared_insert_runs_the_row_guard_and_writes_nothing_it_refuses(ca_c
     assert order.timeline.count() == before
     insert(TimelineEntry(order=order, actor="test", kind=TimelineEvent.ORDER_HELD, message="a note"))
     assert order.timeline.order_by("-id").values_list("message", flat=True).first() == "a note"
+
+
+def test_a_constant_is_written_into_the_sql_and_still_matches_exactly(ca_cart):
+    # given an order whose buyer's name holds a quote and a percent sign, and one that almost matches
+    odd = new_order(ca_cart, buyer_name="O'Brien 100%")
+    new_order(ca_cart, buyer_name="O'Brien 100")
+    read = Prepared(lambda pk: Order.objects.filter(pk__gte=pk, buyer_name="O'Brien 100%").values_list("id"), int)
+
+    # when the read runs
+    rows = read.rows(0)
+
+    # then the constant is part of the SQL (a partial index can serve it), the value stays bound, and only
+    # the exact name matched
+    sql, params, *_ = read._compiled("default")
+    assert "'O''Brien 100%%'" in sql
+    assert len(params) == 1
+    assert rows == [(odd.pk,)]

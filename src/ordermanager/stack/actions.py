@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, DurationField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import DurationField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -56,7 +56,10 @@ def _skip_locked(query: QuerySet) -> QuerySet:
     return query
 
 
-STOCK_LAST = Case(When(kind=RecordKind.INVENTORY_UPDATE, then=Value(1)), default=Value(0))
+# The kinds a lane claims, in this order: status updates go first when both wait, so a resync's thousands of
+# stock records never hold up a shipment, and stock records take the account's calls that are left.
+CART_LANE_KINDS = (RecordKind.STATUS_UPDATE, RecordKind.INVENTORY_UPDATE)
+EMAIL_LANE_KINDS = (RecordKind.EMAIL,)
 
 
 def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: float) -> list[StackRecord]:
@@ -71,7 +74,15 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
         return []
     with transaction.atomic():
         lane = () if cart_id is None else (cart_id,)
-        records = _due(cart_id is None, limit).instances(StackRecord, lease, holder, *lane, timezone.now())
+        now = timezone.now()
+        records: list[StackRecord] = []
+        # One read per kind, each in the order of the index `stack_due_per_cart_kind`: it stops at its LIMIT,
+        # and never sorts the backlog however long it grows.
+        for kind in EMAIL_LANE_KINDS if cart_id is None else CART_LANE_KINDS:
+            due = _due(cart_id is None, kind, limit - len(records))
+            records += due.instances(StackRecord, lease, holder, *lane, now)
+            if len(records) == limit:
+                break
         if not records:
             return []
         StackRecord.objects.filter(id__in=[r.pk for r in records]).update(
@@ -103,9 +114,9 @@ def _orders(count: int) -> Prepared:
     return Prepared(lambda *ids: Order.objects.filter(pk__in=ids).order_by(), *(int,) * count)
 
 
-@functools.lru_cache(maxsize=64)
-def _due(email: bool, limit: int) -> Prepared:
-    """Up to `limit` records a claim takes: due, of the lane, none of their order and kind in flight,
+@functools.lru_cache(maxsize=256)
+def _due(email: bool, kind: str, limit: int) -> Prepared:
+    """Up to `limit` records of one kind a claim takes: due, of the lane, none of their order and kind in flight,
     and only while the lane's lease is held (checked in the same statement: a lane taken over claims nothing).
     Prepared: the controller claims many times a second."""
 
@@ -114,34 +125,43 @@ def _due(email: bool, limit: int) -> Prepared:
         busy = StackRecord.objects.filter(coalesce_key=OuterRef("coalesce_key"), state=State.IN_FLIGHT)
         held = Lease.objects.filter(name=lease, holder=holder, expires_at__gt=Now())
         due = (
-            StackRecord.objects.filter(_lane_filter(cart[0] if cart else None), state__in=OPEN_STATES)
+            StackRecord.objects.filter(_lane_filter(cart[0] if cart else None), kind=kind, state__in=OPEN_STATES)
             .filter(next_attempt_at__lte=now)
             .filter(~Exists(busy), Exists(held))
-            # Status updates go first when both wait: a resync's thousands of stock records never hold up a
-            # shipment, and stock records take the account's calls that are left.
-            .order_by(STOCK_LAST, "next_attempt_at", "id")
+            .order_by("next_attempt_at", "id")
         )
         return _skip_locked(due)[:limit]
 
     return Prepared(build, str, str, *(() if email else (int,)), dt.datetime)
 
 
-_LANES_DUE = Prepared(
-    lambda now: (
-        StackRecord.objects.filter(state__in=OPEN_STATES, next_attempt_at__lte=now)
-        .order_by()
-        .values_list("cart_id")
-        .distinct()
-    ),
-    dt.datetime,
-)
+@functools.lru_cache(maxsize=64)
+def _lanes_due(carts: int) -> Prepared:
+    """Which of `carts` lanes (none: the e-mail lane) have records due. One read per call: SQLite reads
+    `cart_id IS NULL OR cart_id IN (…)`, and a UNION of the two, through the index of every due record (a busy
+    lane's whole backlog) instead of the lanes' own."""
+
+    def build(now: dt.datetime, *cart_ids: int) -> QuerySet:
+        lanes = Q(cart_id__in=cart_ids) if cart_ids else Q(cart__isnull=True)
+        due = StackRecord.objects.filter(lanes, state__in=OPEN_STATES, next_attempt_at__lte=now)
+        return due.order_by().values_list("cart_id").distinct()
+
+    return Prepared(build, dt.datetime, *(int,) * carts)
 
 
-def lanes_due() -> set[int | None]:
-    """The carts (None: the e-mail lane) with records due now: one cheap read, prepared (an idle controller
-    polls it ten times a second), that lets the poll skip the lanes with nothing to send instead of opening a
-    claim transaction on each."""
-    return {cart_id for (cart_id,) in _LANES_DUE.rows(timezone.now())}
+def lanes_due(lanes: Iterable[int | None]) -> set[int | None]:
+    """Which of these lanes (None: the e-mail lane) have records due now: cheap reads, prepared (an idle
+    controller polls ten times a second), that let the poll skip the lanes with nothing to send instead of
+    opening a claim transaction on each. They read only these lanes' due records (index `stack_due_per_cart`),
+    never a busy lane's backlog."""
+    wanted = set(lanes)
+    carts = sorted(c for c in wanted if c is not None)
+    due: set[int | None] = set()
+    if carts:
+        due |= {cart_id for (cart_id,) in _lanes_due(len(carts)).rows(timezone.now(), *carts)}
+    if None in wanted:
+        due |= {cart_id for (cart_id,) in _lanes_due(0).rows(timezone.now())}
+    return due
 
 
 def renew_claims(ids: Iterable[int], holder: str, seconds: float) -> None:

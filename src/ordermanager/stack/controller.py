@@ -238,7 +238,7 @@ class StackController:
         """The poll: lanes whose last claim came up short are pumped again if records are due for them now."""
         drained = [lane for lane in lanes if lane.drained]
         if drained:
-            due = actions.lanes_due()
+            due = actions.lanes_due(lane.cart_id for lane in drained)
             for lane in drained:
                 lane.drained = lane.cart_id not in due
 

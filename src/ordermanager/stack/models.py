@@ -67,10 +67,16 @@ class StackRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
-            # The claim reads due records of one cart in this order and stops at its LIMIT: with this index
-            # it never sorts the backlog, however long it grows.
+            # The claim reads due records of one cart and kind in this order and stops at its LIMIT: with this
+            # index it never sorts the backlog, however long it grows.
             models.Index(
-                fields=["cart", "next_attempt_at", "id"],
+                fields=["cart", "kind", "next_attempt_at", "id"],
+                condition=Q(state__in=["pending", "retry"]),
+                name="stack_due_per_cart_kind",
+            ),
+            # "Is anything due for this lane?", the poll of lanes that ran out of due records.
+            models.Index(
+                fields=["cart", "next_attempt_at"],
                 condition=Q(state__in=["pending", "retry"]),
                 name="stack_due_per_cart",
             ),
