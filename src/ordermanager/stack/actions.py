@@ -79,8 +79,7 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
         # One read per kind, each in the order of the index `stack_due_per_cart_kind`: it stops at its LIMIT,
         # and never sorts the backlog however long it grows.
         for kind in EMAIL_LANE_KINDS if cart_id is None else CART_LANE_KINDS:
-            due = _due(cart_id is None, kind, limit - len(records))
-            records += due.instances(StackRecord, lease, holder, *lane, now)
+            records += _due(kind, limit - len(records)).instances(StackRecord, lease, holder, *lane, now)
             if len(records) == limit:
                 break
         if not records:
@@ -115,10 +114,11 @@ def _orders(count: int) -> Prepared:
 
 
 @functools.lru_cache(maxsize=256)
-def _due(email: bool, kind: str, limit: int) -> Prepared:
+def _due(kind: str, limit: int) -> Prepared:
     """Up to `limit` records of one kind a claim takes: due, of the lane, none of their order and kind in flight,
     and only while the lane's lease is held (checked in the same statement: a lane taken over claims nothing).
-    Prepared: the controller claims many times a second."""
+    Prepared: the controller claims many times a second. E-mails are the e-mail lane's (no cart) and only its."""
+    email = kind == RecordKind.EMAIL
 
     def build(lease: str, holder: str, *lane_and_now: Any) -> QuerySet:
         *cart, now = lane_and_now
@@ -137,9 +137,9 @@ def _due(email: bool, kind: str, limit: int) -> Prepared:
 
 @functools.lru_cache(maxsize=64)
 def _lanes_due(carts: int) -> Prepared:
-    """Which of `carts` lanes (none: the e-mail lane) have records due. One read per call: SQLite reads
-    `cart_id IS NULL OR cart_id IN (…)`, and a UNION of the two, through the index of every due record (a busy
-    lane's whole backlog) instead of the lanes' own."""
+    """Which of `carts` carts' lanes have records due; with no carts, whether the e-mail lane has. The e-mail
+    lane is asked apart: SQLite reads `cart_id IS NULL OR cart_id IN (…)`, and a UNION of the two as well, through
+    the index of every due record (a busy lane's whole backlog) instead of the lanes' own."""
 
     def build(now: dt.datetime, *cart_ids: int) -> QuerySet:
         lanes = Q(cart_id__in=cart_ids) if cart_ids else Q(cart__isnull=True)
@@ -156,11 +156,12 @@ def lanes_due(lanes: Iterable[int | None]) -> set[int | None]:
     never a busy lane's backlog."""
     wanted = set(lanes)
     carts = sorted(c for c in wanted if c is not None)
+    now = timezone.now()
     due: set[int | None] = set()
     if carts:
-        due |= {cart_id for (cart_id,) in _lanes_due(len(carts)).rows(timezone.now(), *carts)}
+        due |= {cart_id for (cart_id,) in _lanes_due(len(carts)).rows(now, *carts)}
     if None in wanted:
-        due |= {cart_id for (cart_id,) in _lanes_due(0).rows(timezone.now())}
+        due |= {cart_id for (cart_id,) in _lanes_due(0).rows(now)}
     return due
 
 
