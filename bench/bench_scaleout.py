@@ -36,10 +36,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench_stack import parse_time, process_cpu, wait_for  # noqa: E402 - run as bench/bench_scaleout.py
+from _setup import analyze, empty_database  # noqa: E402 - run as bench/bench_scaleout.py: bench/ is on sys.path
+from bench_stack import parse_time, process_cpu, wait_for  # noqa: E402
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
@@ -148,6 +148,7 @@ class Run:
         self.carts = [add_account(sandbox, profile) for profile in self.profiles]
         for cart, profile in zip(self.carts, self.profiles, strict=True):
             backlog(ca, cart, profile, args.packages)
+        analyze()
         ca.set_latency(args.latency_ms)
         self.seq = ca.last_call_seq()
         self.processes: list[subprocess.Popen] = []
@@ -313,7 +314,7 @@ def main() -> None:
         parser.error(f"--scenarios: unknown {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
     if connection.vendor != "postgresql":
         sys.exit("bench_scaleout needs PostgreSQL (DATABASE_URL): SQLite runs one controller")
-    call_command("migrate", verbosity=0)
+    empty_database()
     load_default_status_events()
     params.set_parameter("UseStatusUpdates", "True")
     print(

@@ -40,7 +40,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from _setup import bench_setup  # noqa: E402 - bench/ is on sys.path: it holds this script
+from _setup import analyze, bench_setup  # noqa: E402 - bench/ is on sys.path: it holds this script
 from casandbox import demo  # noqa: E402
 from casandbox.testing import SandboxControl, SandboxProcess  # noqa: E402
 from ordermanager.carts import actions as carts  # noqa: E402
@@ -118,6 +118,7 @@ def throughput(ca: SandboxControl, cart: carts.Cart, shipments: int) -> dict[str
     orders = make_orders(ca, cart, shipments)
     for n, pk in enumerate(orders):
         actions.add_tracking_number(pk, f"1ZTHRU{n:06d}", carrier="UPS", shipping_class="Ground", actor=ACTOR)
+    analyze()
     seq = ca.last_call_seq()
     started = time.monotonic()
     process = controller()
