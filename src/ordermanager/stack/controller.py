@@ -121,10 +121,10 @@ class Lane:
         """Claim as many due records as there are free senders, and start them."""
         if self.senders is None or self.gate is None or self.handing_back:
             return 0
-        batch = self.gate.concurrency * CLAIM_BATCH_PER_CALL
-        free = self.gate.concurrency * SENDERS_PER_CALL + batch - len(self.senders.in_flight)
-        if free < batch:
-            return 0  # every sender has a record, and a batch is queued for them: claim when a batch is free
+        in_flight = len(self.senders.in_flight)
+        if in_flight > self.senders.count:
+            return 0  # records are still queued for the senders: the senders wake us once none is left
+        free = self.senders.count + self.gate.concurrency * CLAIM_BATCH_PER_CALL - in_flight
         records = actions.claim(self.cart_id, self.holder, self.name, free, self.settings.lease_seconds)
         for record in records:
             self.senders.submit(record)

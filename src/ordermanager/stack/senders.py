@@ -23,6 +23,7 @@ class Senders:
         self._work, self._wake = work, wake
         self._lock = threading.Lock()
         self._working: set[int] = set()
+        self.count = count
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True) for n in range(count)]
         for thread in self._threads:
             thread.start()
@@ -52,7 +53,11 @@ class Senders:
                 finally:
                     with self._lock:
                         self._working.discard(record.pk)
-                    self._wake.set()
+                        emptied = len(self._working) <= self.count
+                    # The lane claims again only once no record is left queued beside its senders: waking the
+                    # controller after every record cost a thread switch each, most of them for nothing.
+                    if emptied:
+                        self._wake.set()
         finally:
             connections.close_all()
 
