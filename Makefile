@@ -62,6 +62,7 @@ test-postgres: install
 # only (its own database). Both are skipped, with a line saying so, when PostgreSQL is down.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/ordermanager_bench
 bench: install
+	$(BIN)/python bench/machine_speed.py
 	$(BIN)/python bench/bench_sandbox.py
 	env -u DATABASE_URL $(BIN)/python bench/bench_local.py
 	$(BIN)/python bench/pg_database.py $(BENCH_PG_URL) \
@@ -71,6 +72,7 @@ bench: install
 	  && DATABASE_URL=$(BENCH_PG_URL)_scaleout $(BIN)/python bench/bench_scaleout.py --packages 600 \
 	     --scenarios four-by-one,four-by-two,busy || echo "scale-out not measured"
 	env -u DATABASE_URL $(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/machine_speed.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
