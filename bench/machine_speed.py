@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/machine_speed.py
 
-`make bench` prints it before and after its figures. On a shared virtual machine the same loop has taken from
-1.0 to 1.7 s between one minute and the next, and every CPU figure of a benchmark moves with it: read a
-CPU figure beside the speed the machine had when it was measured.
+`make bench` prints it before and after its figures. On this shared virtual machine one loop's CPU time has
+moved by up to 60% between runs a few seconds apart (2026-11-28, idle machine), and every CPU figure of a
+benchmark moves with it: read a CPU figure beside the speed the machine had when it was measured.
 """
 
 from __future__ import annotations
