@@ -121,10 +121,9 @@ class Lane:
         """Claim as many due records as there are free senders, and start them."""
         if self.senders is None or self.gate is None or self.handing_back:
             return 0
-        in_flight = len(self.senders.in_flight)
-        if in_flight > self.senders.count:
+        if not self.senders.dry:
             return 0  # records are still queued for the senders: the senders wake us once none is left
-        free = self.senders.count + self.gate.concurrency * CLAIM_BATCH_PER_CALL - in_flight
+        free = self.senders.count + self.gate.concurrency * CLAIM_BATCH_PER_CALL - len(self.senders.in_flight)
         records = actions.claim(self.cart_id, self.holder, self.name, free, self.settings.lease_seconds)
         for record in records:
             self.senders.submit(record)

@@ -23,10 +23,22 @@ class Senders:
         self._work, self._wake = work, wake
         self._lock = threading.Lock()
         self._working: set[int] = set()
-        self.count = count
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{n}", daemon=True) for n in range(count)]
         for thread in self._threads:
             thread.start()
+
+    @property
+    def count(self) -> int:
+        return len(self._threads)
+
+    @property
+    def dry(self) -> bool:
+        """No claimed record is left queued beside the senders: the lane has room for a claim."""
+        with self._lock:
+            return self._dry()
+
+    def _dry(self) -> bool:  # the caller holds the lock
+        return len(self._working) <= self.count
 
     @property
     def in_flight(self) -> set[int]:
@@ -53,10 +65,10 @@ class Senders:
                 finally:
                     with self._lock:
                         self._working.discard(record.pk)
-                        emptied = len(self._working) <= self.count
+                        dry = self._dry()
                     # The lane claims again only once no record is left queued beside its senders: waking the
                     # controller after every record cost a thread switch each, most of them for nothing.
-                    if emptied:
+                    if dry:
                         self._wake.set()
         finally:
             connections.close_all()
