@@ -115,6 +115,8 @@ def _database() -> dict:
         # A file, not memory, so that subprocesses in integration tests see the same database.
         db["TEST"] = {"NAME": str(DATA_DIR / "test-ordermanager.sqlite3")}
     elif db["ENGINE"] == "django.db.backends.postgresql":
+        if not db.get("NAME"):
+            raise ValueError("name the database after the last / (postgres://user@host:5432/ordermanager)")
         # Values go to the server apart from the SQL, dumped by psycopg's C code: the stack controller runs the
         # same few statements for every record, and quoting each value into the SQL in Python cost it a sixth
         # of its time. Statements are still not prepared on the server (Django's default, which keeps

@@ -208,6 +208,11 @@ def test_a_huge_profile_id_written_directly_is_refused(ca_cart):
             "ordermanager: ORDERMANAGER_TIME_ZONE: 'Mars/Olympus' is not a time zone",
         ),
         ("DATABASE_URL", "bogus://x", "ordermanager: DATABASE_URL: Scheme 'bogus://' is unknown."),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/",
+            "ordermanager: DATABASE_URL: name the database after the last /",
+        ),
     ],
 )
 def test_a_broken_setting_is_one_line_at_start(tmp_path, variable, value, message):
