@@ -15,7 +15,6 @@ bound, so that a partial index whose WHERE names them can serve it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import threading
 from collections.abc import Callable
@@ -25,8 +24,6 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.subqueries import UpdateQuery
-
-from ordermanager.guards import check_row
 
 # Stand-ins no real value takes: integers far beyond any id, text with characters no caller sends.
 _INT_BASE = 7_300_000_000_000
@@ -167,38 +164,3 @@ def _constants_written_in(sql: str, params: list[Any], slots: list[int | None]) 
             pieces[n] = literal
     assert position == len(params), "every parameter has its placeholder"
     return "".join(pieces), kept_params, kept_slots
-
-
-def insert(row: Model, *, unless_taken: bool = False, using: str = "default") -> bool:
-    """INSERT one new row, its values prepared as save() prepares them (auto_now_add included), without save()'s
-    signals and query building: for rows written on every action or delivery. The row takes its new pk.
-
-    `unless_taken`: ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.35), so a unique index that already holds the
-    row's key leaves it unwritten, without a savepoint, and the transaction stays usable. Returns whether the row
-    was written."""
-    check_row(type(row), row)  # the guard save() would run: every value fits its column, on both databases
-    connection = connections[using]
-    fields = [field for field in type(row)._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(type(row), using, unless_taken), values)
-        written = cursor.fetchone()
-    if written is None:
-        return False
-    row.pk = written[0]
-    row._state.adding = False
-    return True
-
-
-@functools.cache
-def _insert_sql(model: type[Model], using: str, unless_taken: bool) -> str:
-    quote = connections[using].ops.quote_name
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    conflict = " ON CONFLICT DO NOTHING" if unless_taken else ""
-    # Names come from the model, values are bound.
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-        f"{conflict} RETURNING {quote(meta.pk.column)}"
-    )

@@ -7,9 +7,8 @@ import threading
 
 import pytest
 
-from ordermanager.errors import InputError
-from ordermanager.orders.models import Order, TimelineEntry, TimelineEvent
-from ordermanager.prepared import Prepared, PreparedUpdate, insert
+from ordermanager.orders.models import Order
+from ordermanager.prepared import Prepared, PreparedUpdate
 from tests.conftest import new_order
 
 BY_ID_AND_CART_ID = Prepared(
@@ -91,19 +90,6 @@ def test_each_thread_runs_the_read_on_its_own_connection(ca_cart):
     thread.join()
 
     assert [row[0] for row in found[0]] == [order.pk]
-
-
-def test_a_prepared_insert_runs_the_row_guard_and_writes_nothing_it_refuses(ca_cart):
-    order = new_order(ca_cart)
-    before = order.timeline.count()
-    entry = TimelineEntry(order=order, actor="a" * 101, kind=TimelineEvent.ORDER_HELD, message="note")
-
-    with pytest.raises(InputError, match="actor"):
-        insert(entry)
-
-    assert order.timeline.count() == before
-    insert(TimelineEntry(order=order, actor="test", kind=TimelineEvent.ORDER_HELD, message="a note"))
-    assert order.timeline.order_by("-id").values_list("message", flat=True).first() == "a note"
 
 
 def test_a_constant_is_written_into_the_sql_and_still_matches_exactly(ca_cart):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.inserts import insert_all
 from ordermanager.inventory.models import CartProduct, CenterMapping, Product, StockLevel, StockMove, Warehouse
 from ordermanager.params import actions as params
 from ordermanager.stack.models import RecordKind, StackRecord, State
@@ -209,7 +210,7 @@ def record_sales_of(
             moves.append(
                 StockMove(product_id=pk, warehouse_id=place, change=-n, quantity_after=level[pk], reason=reason[:200])
             )
-    StockMove.objects.bulk_create(moves)
+    insert_all(moves)
     carts = syncing_carts()
     for reason, mine in each:
         _sync(mine, reason, carts)

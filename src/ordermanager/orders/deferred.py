@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ordermanager.inserts import insert_all
 from ordermanager.orders.models import Order, OrderItem, TimelineEntry
 
 
@@ -60,7 +61,7 @@ def written_at_end(*, item_labels: bool = False) -> Iterator[None]:
         for label, item_ids in (done.item_labels or {}).items():
             OrderItem.objects.filter(pk__in=item_ids).update(status_label=label)
         if done.entries:
-            TimelineEntry.objects.bulk_create(done.entries)
+            insert_all(done.entries)
     finally:
         _pending.reset(token)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ordermanager.inserts import insert_all
 from ordermanager.orders import deferred
 from ordermanager.orders.models import Order, OrderItem, Shipment, TimelineEntry, TimelineEvent, TrackingNumber
 
@@ -340,7 +341,7 @@ def problem_records_cleared(records: Iterable[StackRecord], actor: str) -> list[
 
 def _on_each_order(records: Iterable[StackRecord], kind: TimelineEvent, text: str, actor: str) -> list[TimelineEntry]:
     """What the operator did to many records at once: an entry on each one's order, in one INSERT."""
-    return TimelineEntry.objects.bulk_create(
+    return insert_all(
         TimelineEntry(
             order_id=r.order_id, kind=kind, message=text.format(id=r.pk), actor=actor, data={"stack_record": r.pk}
         )

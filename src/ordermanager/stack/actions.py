@@ -22,9 +22,10 @@ from django.utils import timezone
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
+from ordermanager.inserts import insert
 from ordermanager.orders import events
 from ordermanager.orders.models import Order, Shipment
-from ordermanager.prepared import Prepared, PreparedUpdate, insert
+from ordermanager.prepared import Prepared, PreparedUpdate
 from ordermanager.stack import metrics
 from ordermanager.stack.models import OPEN_STATES, Lease, RecordKind, StackRecord, State
 

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ordermanager.carts.models import Cart
+from ordermanager.inserts import insert
 from ordermanager.orders.models import Order
-from ordermanager.prepared import insert
 from ordermanager.stack.models import OPEN_STATES, RecordKind, StackRecord, State
 
 

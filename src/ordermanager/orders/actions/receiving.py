@@ -11,6 +11,7 @@ from ordermanager.carts.carriers import Source, note_carrier_classes
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
 from ordermanager.guards import check_row
+from ordermanager.inserts import insert_all
 from ordermanager.inventory.actions import record_sales, record_sales_of
 from ordermanager.orders import events
 from ordermanager.orders.actions.common import (
@@ -149,8 +150,8 @@ def enter_new_order(new: NewOrder, *, actor: str) -> Order:
 
 def _enter(new: Sequence[NewOrder], actor: str) -> list[Order]:
     """Write checked orders, their lines, timeline, stock moves and labels: one statement per table for all."""
-    orders = Order.objects.bulk_create([n.order for n in new])
-    OrderItem.objects.bulk_create([line for n in new for line in n.lines])
+    orders = insert_all([n.order for n in new])
+    insert_all([line for n in new for line in n.lines])
     for n in new:
         events.order_received(n.order, n.order.cart, len(n.lines), actor)
     titles: dict[str, str] = {}

@@ -11,6 +11,7 @@ from django.db.models import Exists, Max
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.inserts import insert_all
 from ordermanager.orders import events, tracking_rules
 from ordermanager.orders.actions.common import (
     action,
@@ -120,7 +121,7 @@ def add_tracking_number(
         shipment = Shipment.objects.create(
             order=order, carrier=carrier, shipping_class=shipping_class.strip(), shipped_at=shipped_at or timezone.now()
         )
-        ShipmentItem.objects.bulk_create(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
+        insert_all(ShipmentItem(shipment=shipment, order_item=i, quantity=q) for i, q in contents)
         # The items in hand now say what the database says (as `with_shipped` would read them again):
         # this package is their newest, and it holds these quantities.
         for item, quantity in contents:

@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 
 from ordermanager.errors import InputError
+from ordermanager.inserts import insert_all
 from ordermanager.orders import events, tracking_rules
 from ordermanager.orders.actions.common import action, check_open, check_quantity, get_item
 from ordermanager.orders.actions.tracking import clean_tracking_number
@@ -155,7 +156,7 @@ def add_tracking_numbers(packages: Sequence[NewPackage], *, actor: str) -> list[
         tracking.warnings = warnings
         results.append(Added(tracking=tracking, warnings=warnings))
         decided.append((shipment, contents, tracking, warnings))
-    Shipment.objects.bulk_create([s for s, _, _, _ in decided])
+    insert_all([s for s, _, _, _ in decided])
     lines, timeline, touched = [], [], {}
     for shipment, contents, tracking, warnings in decided:
         order = shipment.order
@@ -165,7 +166,7 @@ def add_tracking_numbers(packages: Sequence[NewPackage], *, actor: str) -> list[
         timeline.append(events.package_created(order, shipment, contents, actor, save=False))
         timeline.append(events.tracking_added(order, tracking, actor, save=False))
         timeline += [events.tracking_warning(order, tracking, w, actor, save=False) for w in warnings]
-    ShipmentItem.objects.bulk_create(lines)
-    TrackingNumber.objects.bulk_create([t for _, _, t, _ in decided])
-    TimelineEntry.objects.bulk_create(timeline + _shipping_statuses(batch, touched, actor))
+    insert_all(lines)
+    insert_all([t for _, _, t, _ in decided])
+    insert_all(timeline + _shipping_statuses(batch, touched, actor))
     return results
