@@ -77,28 +77,16 @@ class Answer:
         return self.body[:4000].decode("utf-8", "replace")
 
 
-class _NoCookies(httpx.Cookies):
-    """A jar that keeps nothing."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        return None
-
-
-class _TokenOnlyClient(httpx.Client):
-    """httpx without its cookie jar. ChannelAdvisor authenticates each call by its bearer token, so a cookie an
-    answer sets is never kept or sent back to anyone (and reading Set-Cookie cost about 6% of the stack
-    controller's CPU per call)."""
-
-    @property  # type: ignore[override]
-    def cookies(self) -> httpx.Cookies:
-        return _NoCookies()
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        pass  # httpx's constructor sets an empty jar: nothing to keep
+# What httpx.Client would send by default, and ours. Calls go to httpx's transport directly, not through a
+# Client: its per-call machinery (merging and parsing the URL again, the auth and redirect flows, a cookie jar)
+# cost more CPU than the exchange itself, about 0.3 ms a call, and none of it serves here. Each call carries
+# its own bearer token, a redirect is refused rather than followed, and no cookie is kept or sent back.
+_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+    "User-Agent": "ordermanager/0.1",
+}
 
 
 class PageBudget:
@@ -144,15 +132,11 @@ class ChannelAdvisorClient:
         # Paces every API call (not the token call, which ChannelAdvisor does not count) for this account.
         self.gate = gate or AccountGate(per_minute=2000, concurrency=5)
         pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self.http = _TokenOnlyClient(
-            timeout=self.limits.timeout,
-            transport=DeadlineTransport(pool),
-            follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": "ordermanager/0.1"},
-        )
+        self.transport = DeadlineTransport(pool)
+        self._timeout = self.limits.timeout.as_dict()
 
     def close(self) -> None:
-        self.http.close()
+        self.transport.close()
 
     def budget(self) -> PageBudget:
         return PageBudget(self.limits.max_pages)
@@ -208,13 +192,22 @@ class ChannelAdvisorClient:
 
     # --- requests ---------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> Answer:
-        """One exchange, within the call's deadline and size limit; a redirect is refused, never followed."""
+    def _send(self, method: str, url: str, *, headers: dict[str, str], **kwargs: Any) -> Answer:
+        """One exchange, within the call's deadline and size limit; a redirect is refused, never followed.
+
+        `kwargs` are httpx.Request's: params, data (a form) or json."""
+        request = httpx.Request(
+            method, url, headers={**_HEADERS, **headers}, extensions={"timeout": self._timeout}, **kwargs
+        )
         try:
-            with deadline(self.limits.deadline_seconds), self.http.stream(method, url, **kwargs) as response:
-                if 300 <= response.status_code < 400:
-                    raise self._redirected(method, url, response)
-                body = read_capped(response, self.limits.max_answer_bytes)
+            with deadline(self.limits.deadline_seconds):
+                response = self.transport.handle_request(request)
+                try:
+                    if 300 <= response.status_code < 400:
+                        raise self._redirected(method, url, response)
+                    body = read_capped(response, self.limits.max_answer_bytes)
+                finally:
+                    response.close()  # back to the pool, or shut when the answer was cut short
         except TooLarge as error:
             raise CartError(
                 ErrorKind.AMBIGUOUS if method in WRITE_METHODS else ErrorKind.PERMANENT,
