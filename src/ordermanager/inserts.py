@@ -7,10 +7,10 @@ worked out once per model. A value of the type its column stores as given (text 
 in an integer column or a foreign key to an integer key, a bool in a boolean) is passed as it is; any other
 value goes through the field's own `get_db_prep_save`, as `bulk_create` would pass it.
 
-`insert` writes one row: a row written on every action or delivery. `insert_all` writes many. On PostgreSQL
-it leaves them to `bulk_create`, which sends one array per column (`UNNEST`) and binds faster than a value
-per placeholder would; so it does for what this does not handle (a model with a parent table, a given
-primary key, a database default or a generated column).
+`insert` writes one row: a row written on every action or delivery. `insert_all` writes many: on SQLite as
+rows of values, on PostgreSQL as one array per column (`UNNEST`, as `bulk_create` binds them there: thousands
+of values bound one by one cost the server more than a few arrays). What this does not handle (a model with a
+parent table, a given primary key, a database default or a generated column) goes to `bulk_create`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
@@ -45,6 +46,16 @@ _NULL_AS_GIVEN = (*_AS_GIVEN, models.DateTimeField, models.DateField, models.Dec
 _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one model's new rows are written on one database, worked out once."""
+
+    table: str
+    columns: str
+    steps: list[Callable[[models.Model, Any], Any]]  # per column: an instance's value as bound
+    arrays: list[str] | None  # PostgreSQL: each column's array type for UNNEST; None where one does not fit
+
+
 def insert_all(objs: Iterable[M]) -> list[M]:
     """INSERT new instances of one model; each gets its primary key, as `bulk_create(objs)` gives it."""
     objs = list(objs)
@@ -53,22 +64,28 @@ def insert_all(objs: Iterable[M]) -> list[M]:
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    plan = _plan(model) if connection.vendor == "sqlite" else None
-    if plan is None or any(obj.pk is not None or type(obj) is not model for obj in objs):
+    plan = _plan(model, alias)
+    if (
+        plan is None
+        or (connection.vendor == "postgresql" and plan.arrays is None)
+        or any(obj.pk is not None or type(obj) is not model for obj in objs)
+    ):
         return model._default_manager.using(alias).bulk_create(objs)
-    _, _, steps = plan
-    per_statement = _rows_per_statement(connection, len(steps))
+    per_statement = len(objs) if plan.arrays else _rows_per_statement(connection, len(plan.steps))
     pk = model._meta.pk
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             batch = objs[start : start + per_statement]
-            values: list[Any] = []
+            rows = []
             for obj in batch:
                 # As bulk_create does: a related object saved since this one was built lends it its key (an
                 # order's lines are built before the order has one), and an unsaved one is refused.
                 obj._prepare_related_fields_for_save(operation_name="bulk_create")
-                values += [step(obj, connection) for step in steps]
-            cursor.execute(_sql(model, alias, len(batch)), values)
+                rows.append([step(obj, connection) for step in plan.steps])
+            if plan.arrays:  # one array per column, as bulk_create binds them on PostgreSQL
+                cursor.execute(_sql(model, alias, 0), [list(column) for column in zip(*rows, strict=True)])
+            else:
+                cursor.execute(_sql(model, alias, len(batch)), [value for row in rows for value in row])
             keys = cursor.fetchall()
             for obj, (key,) in zip(batch, keys, strict=True):
                 setattr(obj, pk.attname, key)
@@ -85,7 +102,7 @@ def insert(row: models.Model, *, unless_taken: bool = False, using: str = "defau
     row's key leaves it unwritten, without a savepoint, and the transaction stays usable. Returns whether the row
     was written."""
     check_row(type(row), row)  # the guard save() would run: every value fits its column, on both databases
-    plan = _plan(type(row))
+    plan = _plan(type(row), using)
     if plan is None:
         raise TypeError(
             f"{type(row).__name__} rows need save(): a parent table, a database default or a generated column"
@@ -93,7 +110,7 @@ def insert(row: models.Model, *, unless_taken: bool = False, using: str = "defau
     connection = connections[using]
     row._prepare_related_fields_for_save(operation_name="save")
     with connection.cursor() as cursor:
-        cursor.execute(_sql(type(row), using, 1, unless_taken), [step(row, connection) for step in plan[2]])
+        cursor.execute(_sql(type(row), using, 1, unless_taken), [step(row, connection) for step in plan.steps])
         written = cursor.fetchone()
     if written is None:
         return False
@@ -105,14 +122,19 @@ def insert(row: models.Model, *, unless_taken: bool = False, using: str = "defau
 
 @functools.cache
 def _sql(model: type[models.Model], using: str, rows: int, unless_taken: bool = False) -> str:
-    plan = _plan(model)
+    """The INSERT of `rows` rows of values, or with rows=0 of one array per column (UNNEST)."""
+    plan = _plan(model, using)
     assert plan is not None
-    table, columns, steps = plan
-    row = "(" + ", ".join(["%s"] * len(steps)) + ")"
+    if rows:
+        row = "(" + ", ".join(["%s"] * len(plan.steps)) + ")"
+        source = f"VALUES {', '.join([row] * rows)}"
+    else:
+        assert plan.arrays is not None
+        source = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{kind}[]' for kind in plan.arrays)})"  # noqa: S608 - types from the model
     conflict = " ON CONFLICT DO NOTHING" if unless_taken else ""
     pk = connections[using].ops.quote_name(model._meta.pk.column)
     # Names come from the model and are quoted; values are bound.
-    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}{conflict} RETURNING {pk}"  # noqa: S608
+    return f"INSERT INTO {plan.table} ({plan.columns}) {source}{conflict} RETURNING {pk}"
 
 
 def _rows_per_statement(connection: Any, width: int) -> int:
@@ -123,17 +145,25 @@ def _rows_per_statement(connection: Any, width: int) -> int:
 
 
 @functools.cache
-def _plan(model: type[models.Model]) -> tuple[str, str, list[Callable[[models.Model, Any], Any]]] | None:
-    """The table, its quoted columns and a step per column that gives an instance's value as bound; None when
-    the model needs bulk_create's own handling."""
+def _plan(model: type[models.Model], using: str) -> _Plan | None:
+    """None when the model needs bulk_create's own handling."""
     meta = model._meta
     if meta.parents or not isinstance(meta.pk, _INTEGER_KEYS):
         return None
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     if any(f.generated or f.db_default is not NOT_PROVIDED for f in fields):
         return None
-    quote = connections[router.db_for_write(model)].ops.quote_name
-    return quote(meta.db_table), ", ".join(quote(f.column) for f in fields), [_step(f) for f in fields]
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    arrays = None
+    if connection.vendor == "postgresql":
+        # Django's own test for a column that UNNEST can carry (postgresql/compiler.py), and its array type
+        # without a length, so that nothing is cut short on the way (varchar[], not varchar(50)[]).
+        kinds = [(f.target_field if f.is_relation else f).get_internal_type() for f in fields]
+        if all(not hasattr(f, "get_placeholder") for f in fields) and all(k in connection.data_types for k in kinds):
+            arrays = [f.db_type(connection).split("(")[0] for f in fields]
+    columns = ", ".join(quote(f.column) for f in fields)
+    return _Plan(quote(meta.db_table), columns, [_step(f) for f in fields], arrays)
 
 
 def _step(field: models.Field) -> Callable[[models.Model, Any], Any]:

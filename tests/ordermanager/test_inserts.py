@@ -82,7 +82,7 @@ def test_insert_all_stamps_auto_now_add_and_stores_json_as_bulk_create_does(ca_c
     assert TimelineEntry.objects.get(pk=ours.pk).at == ours.at
 
 
-def test_insert_all_splits_what_one_statement_cannot_hold(ca_cart):
+def test_insert_all_splits_what_one_statement_cannot_hold_and_binds_arrays_on_postgresql(ca_cart):
     # given more entries than one statement takes on SQLite (500 rows at most)
     order = new_order(ca_cart)
     entries = [
@@ -100,6 +100,9 @@ def test_insert_all_splits_what_one_statement_cannot_hold(ca_cart):
     ) == [e.message for e in sorted(entries, key=lambda e: e.pk)]
     if connection.vendor == "sqlite":
         assert len(inserts) == 3
+    else:  # one array per column, whatever the number of rows
+        assert len(inserts) == 1
+        assert "UNNEST" in inserts[0]["sql"]
 
 
 def test_insert_all_refuses_a_row_whose_related_object_is_unsaved(ca_cart):
