@@ -27,7 +27,13 @@ class _Echo(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         server = self.server
         server.seen.append(  # type: ignore[attr-defined]
-            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers),
+                "body": self.rfile.read(length),
+                "client": self.client_address,
+            }
         )
         body, headers = server.answer  # type: ignore[attr-defined]
         self.send_response(200)
@@ -113,7 +119,7 @@ def test_an_encoding_not_asked_for_or_not_kept_to_is_a_decoding_error(server, wi
         wire.exchange("GET", _url(server, "/v1/Orders"), {}, max_bytes=MB)
 
 
-def test_no_answer_is_httpx_error_with_httpcore_cause(wire):
+def test_a_refused_connection_is_httpx_connect_error_with_its_cause(wire):
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]  # bound, never listening: the connection is refused
@@ -121,4 +127,40 @@ def test_no_answer_is_httpx_error_with_httpcore_cause(wire):
         with pytest.raises(httpx.ConnectError) as refused:
             wire.exchange("GET", f"http://127.0.0.1:{port}/v1/Orders", {}, max_bytes=MB)
 
-    assert type(refused.value.__cause__).__module__.startswith("httpcore")
+    assert isinstance(refused.value.__cause__, ConnectionRefusedError)
+
+
+def test_a_kept_connection_serves_the_next_call_and_one_the_server_closed_is_replaced(server, wire):
+    url = _url(server, "/v1/Orders")
+    wire.exchange("GET", url, {}, max_bytes=MB)
+    wire.exchange("GET", url, {}, max_bytes=MB)
+    assert len({seen["client"] for seen in server.seen}) == 1  # one connection, kept
+
+    server.answer = (b"{}", {"Connection": "close"})  # the server says it closes after this answer
+    wire.exchange("GET", url, {}, max_bytes=MB)
+    server.answer = (b"{}", {})
+    wire.exchange("GET", url, {}, max_bytes=MB)
+
+    assert len({seen["client"] for seen in server.seen}) == 2
+
+
+def test_a_call_goes_through_the_proxy_the_environment_names(server, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", _url(server, ""))
+    monkeypatch.setenv("NO_PROXY", "")
+    proxied = Connections(httpx.Limits(max_connections=1), Limits().timeout)
+    try:
+        proxied.exchange("GET", "http://cart.example:8080/v1/Orders", {}, max_bytes=MB, params={"$top": "1"})
+    finally:
+        proxied.close()
+
+    (seen,) = server.seen
+    assert seen["path"] == "http://cart.example:8080/v1/Orders?%24top=1"  # the absolute form a proxy takes
+    assert seen["headers"]["Host"] == "cart.example:8080"
+
+
+def test_a_header_with_a_line_break_is_refused_before_anything_is_sent(server, wire):
+    # a token that tries to smuggle a second header (a hostile token server) never reaches the wire
+    with pytest.raises(httpx.LocalProtocolError):
+        wire.exchange("GET", _url(server, "/v1/Orders"), {"Authorization": "Bearer x\r\nX-Evil: 1"}, max_bytes=MB)
+
+    assert server.seen == []

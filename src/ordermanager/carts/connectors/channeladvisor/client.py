@@ -77,9 +77,8 @@ class Answer:
         return self.body[:4000].decode("utf-8", "replace")
 
 
-# What httpx.Client would send by default, and ours. Calls go over `Connections` (httpcore), not an httpx.Client
-# (see wire.py): each carries its own bearer token, a redirect is refused rather than followed, and no cookie is
-# kept or sent back.
+# The headers of every call. Calls go over `Connections` (wire.py: http.client, not an httpx.Client): each
+# carries its own bearer token, a redirect is refused rather than followed, and no cookie is kept or sent back.
 _HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "gzip, deflate",

@@ -1,25 +1,31 @@
 """Bounds on every call to a cart: a total deadline, a maximum answer size, and where a link may lead.
 
-httpx bounds each read of the socket, not the whole call: a server that drips one byte every few
-seconds never trips a read timeout. The deadline is enforced inside the network stream instead, so it
-covers the status line and headers as well as the body, on new and reused connections alike.
+A socket timeout bounds each read, not the whole call: a server that drips one byte every few seconds never
+trips it. The deadline is enforced on every read and write of the socket instead, so it covers the status
+line and headers as well as the body, on new and reused connections alike.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import http.client
+import io
 import itertools
 import json as jsonlib
-import ssl
+import select
+import socket
 import threading
 import time
 import typing
+import urllib.parse
+import urllib.request
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-import httpcore
 import httpx
 
 _local = threading.local()
@@ -40,7 +46,7 @@ class Limits:
         return httpx.Timeout(connect=min(5.0, self.deadline_seconds), read=self.read_seconds, write=30.0, pool=30.0)
 
 
-class DeadlineExceeded(httpcore.ReadTimeout):
+class DeadlineExceeded(Exception):
     """The call's total deadline passed while the answer was still arriving."""
 
 
@@ -65,41 +71,6 @@ def _bounded(timeout: float | None) -> float | None:
     return remaining if timeout is None else min(timeout, remaining)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        try:
-            return self._inner.read(max_bytes, _bounded(timeout))
-        except httpcore.ReadTimeout:
-            _bounded(None)  # raises DeadlineExceeded if the deadline, not the read timeout, ran out
-            raise
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        try:
-            self._inner.write(buffer, _bounded(timeout))
-        except httpcore.WriteTimeout:
-            _bounded(None)
-            raise
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout)))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.SyncBackend):
-    def connect_tcp(self, *args: typing.Any, **kwargs: typing.Any) -> httpcore.NetworkStream:
-        return _DeadlineStream(super().connect_tcp(*args, **kwargs))
-
-
 class TooLarge(Exception):
     pass
 
@@ -111,30 +82,43 @@ class Reply:
     body: bytes  # decoded; empty for a redirect, which is refused unread
 
 
-class Connections:
-    """A cart's keep-alive connections, and one exchange over them: httpcore's pool, with sockets that honour the
-    thread's `deadline`, called directly.
+Proxy = urllib.parse.SplitResult
 
-    httpx's Client and its Request and Response models cost more CPU per call than the HTTP itself: the URL
-    parsed and checked character by character in Python, header objects built and merged, the auth, redirect
-    and cookie flows. That was about 0.25 ms of the 0.7 ms of CPU a call cost the stack and the import on this
-    machine, and none of it serves a client that sends its own token, refuses redirects and keeps no cookies.
-    httpcore still speaks HTTP/1.1 (framing, keep-alive, the pool); its errors are raised as httpx's, as
-    httpx's transport raises them, with the original as the cause.
+
+class Connections:
+    """A cart's keep-alive connections, and one exchange over them, on the standard library's http.client.
+
+    httpx and httpcore cost more CPU per call than the call's own work: the URL parsed and checked character by
+    character in Python, header objects built and merged, h11's state machine for each event. On this 2-core
+    machine that was 0.5 ms of the 0.7 ms a ChannelAdvisor call cost the import and the stack; http.client
+    (whose parsing is the standard library's) costs about 0.2 ms. What the client relies on is kept:
+    - every read and write ends by the thread's `deadline`, so a server that drips its answer cannot hold a
+      call past it; each read also ends after `read` seconds of silence;
+    - at most `max_connections` calls at once; a kept connection is reused only while the server has not
+      closed it (nothing may be waiting to be read on it) and for at most `keepalive_expiry` seconds idle;
+    - a failure is raised as httpx's exception of the same meaning (ConnectError, ReadTimeout,
+      RemoteProtocolError …), which `transport_error` reads to tell a call that never left from one that may
+      have landed;
+    - HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured as httpx honoured them (an https call tunnels through
+      the proxy with CONNECT).
     """
 
     def __init__(self, limits: httpx.Limits, timeout: httpx.Timeout) -> None:
-        self._timeout = timeout.as_dict()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_DeadlineBackend(),
-        )
+        self._connect, self._read, self._write, self._wait = timeout.connect, timeout.read, timeout.write, timeout.pool
+        self._slots = threading.BoundedSemaphore(limits.max_connections or 100)
+        self._keep = limits.max_keepalive_connections if limits.max_keepalive_connections is not None else 100
+        self._expiry = limits.keepalive_expiry if limits.keepalive_expiry is not None else 5.0
+        self._idle: dict[tuple, list[tuple[float, http.client.HTTPConnection]]] = {}
+        self._lock = threading.Lock()
+        self._tls = httpx.create_ssl_context()
+        self._proxies = urllib.request.getproxies_environment()
 
     def close(self) -> None:
-        self._pool.close()
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for _, connection in connections:
+                connection.close()
 
     def exchange(
         self,
@@ -163,47 +147,215 @@ class Connections:
         if content or method in ("POST", "PUT", "PATCH"):
             sent["Content-Length"] = str(len(content))
         parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname or ""
+        if scheme not in ("http", "https") or not host:
+            raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
+        port = parts.port or (443 if scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        with _as_httpx_errors():
-            request = httpcore.Request(
-                method,
-                httpcore.URL(scheme=parts.scheme, host=parts.hostname or "", port=parts.port, target=target),
-                headers=[("Host", parts.netloc.rpartition("@")[2]), *sent.items()],
-                content=content,
-                extensions={"timeout": self._timeout},
-            )
-            response = self._pool.handle_request(request)
+        proxy = self._proxy_for(scheme, host)
+        if proxy is not None and scheme == "http":
+            target = urlunsplit(("http", parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))
+        sent = {"Host": parts.netloc.rpartition("@")[2], **sent}
+        try:
+            free = self._slots.acquire(timeout=_bounded(self._wait))
+        except DeadlineExceeded as error:
+            raise httpx.PoolTimeout(str(error)) from error
+        if not free:
+            raise httpx.PoolTimeout(f"no free connection to {host} within {self._wait} s")
+        try:
+            key = (scheme, host, port, proxy)
+            connection = self._reuse(key) or self._open(scheme, host, port, proxy)
             try:
-                answer_headers = httpx.Headers(response.headers)
-                if 300 <= response.status < 400:
-                    return Reply(response.status, answer_headers, b"")
-                body = _read_capped(response, answer_headers, max_bytes)
+                reply, keep = self._over(connection, method, target, sent, content, max_bytes)
+            except BaseException:
+                connection.close()
+                raise
+            if keep:
+                self._keep_idle(key, connection)
+            else:
+                connection.close()
+            return reply
+        finally:
+            self._slots.release()
+
+    def _over(
+        self, connection: http.client.HTTPConnection, method: str, target: str, headers: dict, body: bytes, cap: int
+    ) -> tuple[Reply, bool]:
+        """The exchange on one connection; whether the connection may serve another."""
+        try:
+            connection.sock.settimeout(_bounded(self._write))
+            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders(body or None)
+        except DeadlineExceeded as error:
+            raise httpx.ReadTimeout(str(error)) from error
+        except TimeoutError as error:
+            _past_deadline(error)
+            raise httpx.WriteTimeout("the request could not be sent in time") from error
+        except OSError as error:
+            raise httpx.WriteError(str(error) or type(error).__name__) from error
+        except ValueError as error:  # a header or target with characters HTTP forbids (a line break in a token)
+            raise httpx.LocalProtocolError(str(error)) from error
+        with _read_errors():
+            response = connection.getresponse()
+            try:
+                answer_headers = httpx.Headers(response.getheaders())
+                if 300 <= response.status < 400:  # refused unread: the connection goes with it
+                    return Reply(response.status, answer_headers, b""), False
+                body = _read_capped(_chunks(response), answer_headers, cap)
             finally:
-                response.close()  # back to the pool, or shut when the answer was cut short or refused
-        return Reply(response.status, answer_headers, body)
+                # Its reader lets go of the socket now, not whenever it is collected: a socket collected
+                # before its reader would be reported unclosed.
+                response.close()
+        return Reply(response.status, answer_headers, body), not response.will_close
+
+    def _open(self, scheme: str, host: str, port: int, proxy: Proxy | None) -> http.client.HTTPConnection:
+        where = (proxy.hostname or "", proxy.port or 80) if proxy is not None else (host, port)
+        if scheme == "https":
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(*where, context=self._tls)
+            if proxy is not None:
+                connection.set_tunnel(host, port, headers=_proxy_auth(proxy))
+        else:
+            connection = http.client.HTTPConnection(*where)
+        connection.response_class = functools.partial(_Response, read_timeout=self._read)  # type: ignore[assignment]
+        try:
+            connection.timeout = _bounded(self._connect)
+            connection.connect()
+        except DeadlineExceeded as error:
+            connection.close()
+            raise httpx.ConnectTimeout(str(error)) from error
+        except TimeoutError as error:
+            connection.close()
+            _past_deadline(error)
+            raise httpx.ConnectTimeout(f"no connection to {where[0]} within {self._connect:g} s") from error
+        except (OSError, http.client.HTTPException) as error:  # refused, unreachable, TLS refused, tunnel refused
+            connection.close()
+            raise httpx.ConnectError(str(error) or type(error).__name__) from error
+        return connection
+
+    def _reuse(self, key: tuple) -> http.client.HTTPConnection | None:
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                kept = self._idle.get(key)
+                if not kept:
+                    return None
+                since, connection = kept.pop()
+            # Idle too long, or the server closed it (or sent something unasked): a request on it would fail.
+            if now - since <= self._expiry and connection.sock is not None and not _readable(connection.sock):
+                return connection
+            connection.close()
+
+    def _keep_idle(self, key: tuple, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            kept = self._idle.setdefault(key, [])
+            if len(kept) < self._keep:
+                kept.append((time.monotonic(), connection))
+                return
+        connection.close()
+
+    def _proxy_for(self, scheme: str, host: str) -> Proxy | None:
+        address = self._proxies.get(scheme) or self._proxies.get("all")
+        if not address or urllib.request.proxy_bypass_environment(host, self._proxies):
+            return None
+        return urlsplit(address if "://" in address else f"http://{address}")
+
+
+def _past_deadline(error: TimeoutError) -> None:
+    """A socket timeout that was the deadline's, not the phase's own, raised as the deadline's."""
+    try:
+        _bounded(None)
+    except DeadlineExceeded as past:
+        raise httpx.ReadTimeout(str(past)) from past
+
+
+def _proxy_auth(proxy: Proxy) -> dict[str, str]:
+    if proxy.username is None:
+        return {}
+    pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+
+
+def _readable(sock: socket.socket) -> bool:
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket as http.client reads it: each read waits at most `read_timeout` and ends by the deadline.
+
+    It reads through the socket's own file object, which keeps the socket open while the answer is read after
+    http.client let go of a connection the server is closing."""
+
+    def __init__(self, sock: socket.socket, read_timeout: float | None) -> None:
+        self._sock, self._timeout = sock, read_timeout
+        self._file = sock.makefile("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: typing.Any) -> int | None:
+        self._sock.settimeout(_bounded(self._timeout))
+        try:
+            return self._file.readinto(buffer)
+        except TimeoutError:
+            _bounded(None)  # raises DeadlineExceeded if the deadline, not the read timeout, ran out
+            raise
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class _SocketView:
+    def __init__(self, sock: socket.socket, read_timeout: float | None) -> None:
+        self._sock, self._timeout = sock, read_timeout
+
+    def makefile(self, mode: str, *args: typing.Any, **kwargs: typing.Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._timeout))
+
+
+class _Response(http.client.HTTPResponse):
+    def __init__(
+        self, sock: socket.socket, *args: typing.Any, read_timeout: float | None, **kwargs: typing.Any
+    ) -> None:
+        super().__init__(_SocketView(sock, read_timeout), *args, **kwargs)  # type: ignore[arg-type]
+
+
+def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    while chunk := response.read(65536):
+        yield chunk
+    if response.length:  # http.client's read(amt) ends quietly when the server hangs up before Content-Length
+        raise http.client.IncompleteRead(b"", response.length)
 
 
 @contextmanager
-def _as_httpx_errors() -> Iterator[None]:
+def _read_errors() -> Iterator[None]:
+    """What went wrong while the answer was awaited or read, as httpx names it."""
     try:
         yield
-    except Exception as error:
-        # httpcore's errors bear the names of httpx's (ReadTimeout, ConnectError, UnsupportedProtocol …).
-        for kind in type(error).__mro__:
-            mapped = getattr(httpx, kind.__name__, None) if kind.__module__.startswith("httpcore") else None
-            if isinstance(mapped, type) and issubclass(mapped, httpx.TransportError):
-                raise mapped(str(error)) from error
-        raise
+    except DeadlineExceeded as error:
+        raise httpx.ReadTimeout(str(error)) from error
+    except TimeoutError as error:
+        raise httpx.ReadTimeout("the server fell silent") from error
+    except http.client.IncompleteRead as error:
+        raise httpx.RemoteProtocolError("the server closed the connection before the whole answer came") from error
+    except (http.client.HTTPException, ValueError) as error:  # a broken status line, headers or chunk
+        raise httpx.RemoteProtocolError(str(error) or type(error).__name__) from error
+    except OSError as error:
+        raise httpx.ReadError(str(error) or type(error).__name__) from error
 
 
-def _read_capped(response: httpcore.Response, headers: httpx.Headers, max_bytes: int) -> bytes:
+def _read_capped(stream: typing.Iterable[bytes], headers: httpx.Headers, max_bytes: int) -> bytes:
     """The body, decoded, refused as soon as it passes `max_bytes` (never held whole, even when it inflates)."""
     declared = headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise TooLarge(f"it announces {int(declared):,} bytes")
     inflate = _decoder(headers.get("Content-Encoding", ""))
     chunks, size = [], 0
-    stream = typing.cast(typing.Iterable[bytes], response.stream)
     for raw in itertools.chain(stream, [b""]):  # the empty chunk at the end flushes the decoder
         try:
             chunk = inflate(raw, max_bytes + 1 - size) if inflate else raw
