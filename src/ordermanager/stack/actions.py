@@ -85,12 +85,7 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
                 break
         if not records:
             return []
-        StackRecord.objects.filter(id__in=[r.pk for r in records]).update(
-            state=State.IN_FLIGHT,
-            claimed_by=holder,
-            claimed_until=db_time_after(seconds),
-            attempts=F("attempts") + 1,
-        )
+        _claimed(len(records), seconds).run(holder, *(r.pk for r in records))
         # What the sender needs, read in the claim's transaction with prepared reads (a join would build the
         # order's many columns anew each time): the records' orders, and the lane's cart.
         order_ids = sorted({r.order_id for r in records if r.order_id is not None})
@@ -107,6 +102,23 @@ def claim(cart_id: int | None, holder: str, lease: str, limit: int, seconds: flo
 
 
 _CART = Prepared(lambda pk: Cart.objects.filter(pk=pk), int)
+
+
+@functools.lru_cache(maxsize=256)
+def _claimed(count: int, seconds: float) -> PreparedUpdate:
+    """The claim's mark on `count` records, in flight for `seconds`. Prepared: the ORM compiled it anew for
+    every claim, a tenth of a busy controller's CPU on PostgreSQL."""
+
+    def build(holder: str, *ids: int) -> tuple[QuerySet, dict[str, Any]]:
+        values = {
+            "state": State.IN_FLIGHT,
+            "claimed_by": holder,
+            "claimed_until": db_time_after(seconds),
+            "attempts": F("attempts") + 1,
+        }
+        return StackRecord.objects.filter(id__in=ids), values
+
+    return PreparedUpdate(build, str, *(int,) * count)
 
 
 @functools.lru_cache(maxsize=64)
