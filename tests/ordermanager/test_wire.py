@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import socket
@@ -145,7 +146,7 @@ def test_a_kept_connection_serves_the_next_call_and_one_the_server_closed_is_rep
 
 
 def test_a_call_goes_through_the_proxy_the_environment_names(server, monkeypatch):
-    monkeypatch.setenv("HTTP_PROXY", _url(server, ""))
+    monkeypatch.setenv("HTTP_PROXY", _url(server, "").replace("http://", "http://user:p%40ss@"))
     monkeypatch.setenv("NO_PROXY", "")
     proxied = Connections(httpx.Limits(max_connections=1), Limits().timeout)
     try:
@@ -156,6 +157,7 @@ def test_a_call_goes_through_the_proxy_the_environment_names(server, monkeypatch
     (seen,) = server.seen
     assert seen["path"] == "http://cart.example:8080/v1/Orders?%24top=1"  # the absolute form a proxy takes
     assert seen["headers"]["Host"] == "cart.example:8080"
+    assert seen["headers"]["Proxy-Authorization"] == "Basic " + base64.b64encode(b"user:p@ss").decode()
 
 
 def test_a_header_with_a_line_break_is_refused_before_anything_is_sent(server, wire):

@@ -156,6 +156,8 @@ class Connections:
         if proxy is not None and scheme == "http":
             target = urlunsplit(("http", parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))
         sent = {"Host": parts.netloc.rpartition("@")[2], **sent}
+        if proxy is not None and scheme == "http":  # an https call's tunnel carries the proxy's credentials
+            sent.update(_proxy_auth(proxy))
         try:
             free = self._slots.acquire(timeout=_bounded(self._wait))
         except DeadlineExceeded as error:
