@@ -41,8 +41,8 @@ _AS_GIVEN: dict[type[models.Field], type] = {
     models.PositiveSmallIntegerField: int,
     models.BooleanField: bool,
 }
-# Exact classes whose get_db_prep_save gives None for None.
-_NULL_AS_GIVEN = (*_AS_GIVEN, models.DateTimeField, models.DateField, models.DecimalField, models.JSONField)
+# Exact classes beside those above whose get_db_prep_save gives None for None.
+_NULL_AS_GIVEN = (models.DateTimeField, models.DateField, models.DecimalField, models.JSONField)
 _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 

@@ -151,12 +151,12 @@ class Connections:
         if scheme not in ("http", "https") or not host:
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{scheme}://'.")
         port = parts.port or (443 if scheme == "https" else 80)
+        authority = parts.netloc.rpartition("@")[2]
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        sent = {"Host": authority, **sent}
         proxy = self._proxy_for(scheme, host)
-        if proxy is not None and scheme == "http":
-            target = urlunsplit(("http", parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))
-        sent = {"Host": parts.netloc.rpartition("@")[2], **sent}
-        if proxy is not None and scheme == "http":  # an https call's tunnel carries the proxy's credentials
+        if proxy is not None and scheme == "http":  # the absolute form; an https call tunnels (see _open)
+            target = urlunsplit(("http", authority, parts.path or "/", parts.query, ""))
             sent.update(_proxy_auth(proxy))
         try:
             free = self._slots.acquire(timeout=_bounded(self._wait))
@@ -184,22 +184,14 @@ class Connections:
         self, connection: http.client.HTTPConnection, method: str, target: str, headers: dict, body: bytes, cap: int
     ) -> tuple[Reply, bool]:
         """The exchange on one connection; whether the connection may serve another."""
-        try:
+        # A header or target with characters HTTP forbids (a line break in a token) is refused unsent.
+        with _as_httpx("send"):
             connection.sock.settimeout(_bounded(self._write))
             connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             for name, value in headers.items():
                 connection.putheader(name, value)
             connection.endheaders(body or None)
-        except DeadlineExceeded as error:
-            raise httpx.ReadTimeout(str(error)) from error
-        except TimeoutError as error:
-            _past_deadline(error)
-            raise httpx.WriteTimeout("the request could not be sent in time") from error
-        except OSError as error:
-            raise httpx.WriteError(str(error) or type(error).__name__) from error
-        except ValueError as error:  # a header or target with characters HTTP forbids (a line break in a token)
-            raise httpx.LocalProtocolError(str(error)) from error
-        with _read_errors():
+        with _as_httpx("answer"):
             response = connection.getresponse()
             try:
                 answer_headers = httpx.Headers(response.getheaders())
@@ -221,19 +213,13 @@ class Connections:
         else:
             connection = http.client.HTTPConnection(*where)
         connection.response_class = functools.partial(_Response, read_timeout=self._read)  # type: ignore[assignment]
-        try:
-            connection.timeout = _bounded(self._connect)
-            connection.connect()
-        except DeadlineExceeded as error:
-            connection.close()
-            raise httpx.ConnectTimeout(str(error)) from error
-        except TimeoutError as error:
-            connection.close()
-            _past_deadline(error)
-            raise httpx.ConnectTimeout(f"no connection to {where[0]} within {self._connect:g} s") from error
-        except (OSError, http.client.HTTPException) as error:  # refused, unreachable, TLS refused, tunnel refused
-            connection.close()
-            raise httpx.ConnectError(str(error) or type(error).__name__) from error
+        with _as_httpx("connect"):  # refused, unreachable, TLS refused, tunnel refused, too slow
+            try:
+                connection.timeout = _bounded(self._connect)
+                connection.connect()
+            except BaseException:
+                connection.close()
+                raise
         return connection
 
     def _reuse(self, key: tuple) -> http.client.HTTPConnection | None:
@@ -262,14 +248,6 @@ class Connections:
         if not address or urllib.request.proxy_bypass_environment(host, self._proxies):
             return None
         return urlsplit(address if "://" in address else f"http://{address}")
-
-
-def _past_deadline(error: TimeoutError) -> None:
-    """A socket timeout that was the deadline's, not the phase's own, raised as the deadline's."""
-    try:
-        _bounded(None)
-    except DeadlineExceeded as past:
-        raise httpx.ReadTimeout(str(past)) from past
 
 
 def _proxy_auth(proxy: Proxy) -> dict[str, str]:
@@ -301,11 +279,7 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer: typing.Any) -> int | None:
         self._sock.settimeout(_bounded(self._timeout))
-        try:
-            return self._file.readinto(buffer)
-        except TimeoutError:
-            _bounded(None)  # raises DeadlineExceeded if the deadline, not the read timeout, ran out
-            raise
+        return self._file.readinto(buffer)
 
     def close(self) -> None:
         self._file.close()
@@ -334,21 +308,35 @@ def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
         raise http.client.IncompleteRead(b"", response.length)
 
 
+# Per phase of an exchange, httpx's names for: too slow, the network failed, HTTP itself broken.
+_PHASES: dict[str, tuple[type[httpx.TransportError], type[httpx.TransportError], type[httpx.TransportError]]] = {
+    "connect": (httpx.ConnectTimeout, httpx.ConnectError, httpx.ConnectError),
+    "send": (httpx.WriteTimeout, httpx.WriteError, httpx.LocalProtocolError),
+    "answer": (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError),
+}
+
+
 @contextmanager
-def _read_errors() -> Iterator[None]:
-    """What went wrong while the answer was awaited or read, as httpx names it."""
+def _as_httpx(phase: str) -> Iterator[None]:
+    """What went wrong in one phase, raised as httpx names it. A deadline that ran out (the client asks the
+    cause) is told apart from the phase's own timeout."""
+    slow, broken, malformed = _PHASES[phase]
     try:
-        yield
+        try:
+            yield
+        except TimeoutError:
+            _bounded(None)  # raises DeadlineExceeded when the socket waited for the deadline
+            raise
     except DeadlineExceeded as error:
-        raise httpx.ReadTimeout(str(error)) from error
+        raise slow(str(error)) from error
     except TimeoutError as error:
-        raise httpx.ReadTimeout("the server fell silent") from error
+        raise slow(f"no progress within the {phase} timeout") from error
     except http.client.IncompleteRead as error:
-        raise httpx.RemoteProtocolError("the server closed the connection before the whole answer came") from error
-    except (http.client.HTTPException, ValueError) as error:  # a broken status line, headers or chunk
-        raise httpx.RemoteProtocolError(str(error) or type(error).__name__) from error
+        raise malformed("the server closed the connection before the whole answer came") from error
+    except (http.client.HTTPException, ValueError) as error:  # a broken status line, header, chunk or tunnel
+        raise malformed(str(error) or type(error).__name__) from error
     except OSError as error:
-        raise httpx.ReadError(str(error) or type(error).__name__) from error
+        raise broken(str(error) or type(error).__name__) from error
 
 
 def _read_capped(stream: typing.Iterable[bytes], headers: httpx.Headers, max_bytes: int) -> bytes:
