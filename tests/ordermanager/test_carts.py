@@ -44,6 +44,9 @@ def test_a_channeladvisor_cart_keeps_its_fields_and_defaults():
         ({"account_id": GUID, "profile_id": "12ab"}, "profile_id", "whole number"),
         ({"profile_id": 1}, "account_id", "needs its API AccountID"),
         ({"account_id": GUID, "profile_id": 1, "api_base_url": "ftp://x"}, "api_base_url", "http(s) address"),
+        ({"account_id": GUID, "profile_id": 1, "api_base_url": "http://[::1"}, "api_base_url", "http(s) address"),
+        ({"account_id": GUID, "profile_id": 1, "api_base_url": "http://h:port"}, "api_base_url", "http(s) address"),
+        ({"account_id": GUID, "profile_id": 1, "api_base_url": "http://:80"}, "api_base_url", "http(s) address"),
         (
             {"account_id": GUID, "profile_id": 1, "download_payment_statuses": "Cleared,Paid"},
             "download_payment_statuses",

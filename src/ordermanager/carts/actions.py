@@ -77,9 +77,14 @@ def check_profile_id(value: Any) -> int:
 
 def check_base_url(value: str, *, field: str = "api_base_url", example: str = "https://api.channeladvisor.com") -> str:
     text = (value or "").strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise InputError(field, f"must be an http(s) address like {example}, not {value!r}")
+    refused = InputError(field, f"must be an http(s) address like {example}, not {value!r}")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:  # an unclosed [IPv6] bracket, a port like :abc or :99999
+        raise refused from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise refused
     return text
 
 
