@@ -335,6 +335,34 @@ def test_an_unmapped_carrier_is_reported_before_any_call(sandbox_cart, ca):
     assert ca.last_call_seq() == calls_before
 
 
+def test_each_package_gets_its_methods_codes_read_with_it(sandbox_cart, ca):
+    """The mapping wins, in any case of the method's names; else a pair the account takes as typed (entered or
+    seen, in its stored spelling, never one it refused); each package its own. Read with the packages, the codes
+    are the ones `cart_codes` gives the other callers."""
+    from ordermanager.carts import carriers
+
+    carriers.map_carrier(sandbox_cart, "UPS", "Ground", "UPS", "GND")
+    carriers.note_carrier_classes(sandbox_cart, {("UPS", "Ground"), ("FedEx", "Home")}, carriers.Source.SEEN)
+    carriers.note_carrier_classes(sandbox_cart, {("USPS", "Priority")}, carriers.Source.ENTERED)
+    order = imported(sandbox_cart, sandbox_order(ca, 1, 1, 1))
+    methods = [("ups", "GROUND"), ("fedex", "home"), ("USPS", "priority")]
+    for n, ((carrier, shipping_class), item) in enumerate(zip(methods, order.items.order_by("id"), strict=True)):
+        actions.add_tracking_number(
+            order, f"1ZCODES{n}", carrier=carrier, shipping_class=shipping_class, items=[(item.sku, 1)], actor=ACTOR
+        )
+
+    planned = [(r.carrier, r.shipping_class) for r in plan_shipments(order)]
+
+    assert planned == [("UPS", "GND"), ("FedEx", "Home"), ("USPS", "Priority")]
+    assert planned == [carriers.cart_codes(sandbox_cart, *method) for method in methods]
+
+    carriers.note_carrier_classes(sandbox_cart, {("FedEx", "Home")}, carriers.Source.REFUSED)
+    with pytest.raises(CartError) as error:
+        plan_shipments(order)
+    assert "fedex home" in error.value.message
+    assert carriers.cart_codes(sandbox_cart, "fedex", "home") is None
+
+
 def test_the_carts_carrier_and_class_400_is_permanent_with_a_fix_hint(sandbox_cart, ca, connect):
     from ordermanager.carts.carriers import map_carrier
 

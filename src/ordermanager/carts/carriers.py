@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -110,30 +110,62 @@ def note_carrier_classes(cart: Cart, pairs: set[tuple[str, str]], source: str) -
         KnownCarrierClass.objects.filter(pk__in=renoted).update(source=source, noted_at=timezone.now())
 
 
-def _same_text(column: str, value: str) -> Exact:
+def _same_text(column: str, value: str | OuterRef) -> Exact:
     """Case aside, the column is the value: what `iexact` asks, written so the value reaches the database as
-    given (a prepared read binds it)."""
-    return Exact(Upper(column), Upper(Value(value)))
+    given (a prepared read binds it), or so it can be a column of the outer query."""
+    return Exact(Upper(column), Upper(value if isinstance(value, OuterRef) else Value(value)))
 
 
-def _codes(model: type[CarrierMapping | KnownCarrierClass], carrier: str, shipping_class: str, **only: Any) -> Prepared:
-    """A prepared read of the cart's codes in `model` whose `carrier` and `shipping_class` columns match: the
-    stack reads them for every package it sends."""
+# Where each table keeps a method's names, and which of its rows count: the mapping, then the pairs the
+# account takes as typed (entered by the operator or seen on its orders).
+_TABLES: tuple[tuple[type[CarrierMapping | KnownCarrierClass], str, str, dict[str, Any]], ...] = (
+    (CarrierMapping, "carrier", "shipping_class", {}),
+    (KnownCarrierClass, "cart_carrier", "cart_class", {"source__in": [Source.ENTERED, Source.SEEN]}),
+)
+
+
+def _matching(table: int, cart_id: int | OuterRef, carrier: str | OuterRef, shipping_class: str | OuterRef) -> QuerySet:
+    model, carrier_column, class_column, only = _TABLES[table]
+    return (
+        model.objects.filter(cart_id=cart_id, **only)
+        .filter(_same_text(carrier_column, carrier), _same_text(class_column, shipping_class))
+        .order_by("id")
+    )
+
+
+def _codes(table: int) -> Prepared:
+    """A prepared read of the cart's codes in one table for a shipping method."""
     return Prepared(
-        lambda cart_id, wanted_carrier, wanted_class: (
-            model.objects.filter(cart_id=cart_id, **only)
-            .filter(_same_text(carrier, wanted_carrier), _same_text(shipping_class, wanted_class))
-            .order_by("id")
-            .values_list("cart_carrier", "cart_class")[:1]
-        ),
+        lambda cart_id, carrier, shipping_class: _matching(table, cart_id, carrier, shipping_class).values_list(
+            "cart_carrier", "cart_class"
+        )[:1],
         int,
         str,
         str,
     )
 
 
-_MAPPED = _codes(CarrierMapping, "carrier", "shipping_class")
-_TAKEN_AS_TYPED = _codes(KnownCarrierClass, "cart_carrier", "cart_class", source__in=[Source.ENTERED, Source.SEEN])
+_MAPPED, _TAKEN_AS_TYPED = _codes(0), _codes(1)
+
+
+def codes_columns(cart_id: int, carrier: str, shipping_class: str) -> dict[str, Subquery]:
+    """Columns that read the cart's codes for each row's shipping method (the outer query's `carrier` and
+    `shipping_class` columns) with the row, instead of a read per method: mapped and as-typed carrier and
+    class, in the order `pick_codes` takes them."""
+    refs = OuterRef(carrier), OuterRef(shipping_class)
+    return {
+        f"codes_{table}_{column}": Subquery(_matching(table, cart_id, *refs).values(column)[:1])
+        for table in range(len(_TABLES))
+        for column in ("cart_carrier", "cart_class")
+    }
+
+
+def pick_codes(*columns: str | None) -> tuple[str, str] | None:
+    """The codes from the columns of `codes_columns`: the first table that has the method."""
+    for carrier, shipping_class in zip(columns[::2], columns[1::2], strict=True):
+        if carrier is not None and shipping_class is not None:
+            return carrier, shipping_class
+    return None
 
 
 def cart_codes(cart: Cart, carrier: str, shipping_class: str) -> tuple[str, str] | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ordermanager.carts.carriers import cart_codes
+from django.db.models import QuerySet
+
+from ordermanager.carts.carriers import codes_columns, pick_codes
 from ordermanager.carts.connectors.base import CartError, ErrorKind, ShipmentLine, ShipmentRequest
 from ordermanager.errors import CLEAR_PROBLEMS, RETRY_PROBLEMS
 from ordermanager.orders.models import Order, OrderItem, Shipment
@@ -19,6 +21,7 @@ class _Package:
     shipping_class: str
     shipped_at: datetime
     delivered: bool
+    codes: tuple[str, str] | None  # the cart's carrier and class for the package's shipping method
     numbers: list[str] = field(default_factory=list)  # processed tracking numbers, oldest first
     lines: list[tuple[int, int, ShipmentLine]] = field(default_factory=list)  # (line id, order item, line)
 
@@ -30,17 +33,28 @@ def _rows_of_order(model: type[Shipment | OrderItem], order_by: tuple[str, str],
     )
 
 
-_PACKAGES = _rows_of_order(
-    Shipment,
-    ("id", "tracking_numbers__id"),
-    "id",
-    "carrier",
-    "shipping_class",
-    "shipped_at",
-    "delivered_to_cart_at",
-    "tracking_numbers__number",
-    "tracking_numbers__processed",
-)
+def _packages(order_id: int, cart_id: int) -> QuerySet:
+    """The order's packages, a row per tracking number, each with the cart's codes for its shipping method
+    (read with it: one round trip, not one more per method)."""
+    codes = codes_columns(cart_id, "carrier", "shipping_class")
+    return (
+        Shipment.objects.filter(order_id=order_id)
+        .annotate(**codes)
+        .order_by("id", "tracking_numbers__id")
+        .values_list(
+            "id",
+            "carrier",
+            "shipping_class",
+            "shipped_at",
+            "delivered_to_cart_at",
+            "tracking_numbers__number",
+            "tracking_numbers__processed",
+            *codes,
+        )
+    )
+
+
+_PACKAGES = Prepared(_packages, int, int)
 _ITEMS = _rows_of_order(
     OrderItem,
     ("id", "shipment_lines__id"),
@@ -63,10 +77,14 @@ def _read(order: Order) -> tuple[list[_Package], bool]:
     queries and objects cost more CPU than the database did.
     """
     packages: dict[int, _Package] = {}
-    for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed in _PACKAGES.rows(order.pk):
+    for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed, *codes in _PACKAGES.rows(
+        order.pk, order.cart_id
+    ):
         package = packages.get(pk)
         if package is None:
-            package = packages[pk] = _Package(pk, carrier, shipping_class, shipped_at, delivered_at is not None)
+            package = packages[pk] = _Package(
+                pk, carrier, shipping_class, shipped_at, delivered_at is not None, pick_codes(*codes)
+            )
         if number is not None and processed:
             package.numbers.append(number)
     ordered: dict[int, int] = {}  # order item → quantity ordered
@@ -103,16 +121,11 @@ def plan_shipments(order: Order) -> list[ShipmentRequest]:
             fix_hint=f"ship it in ChannelAdvisor by hand, then clear this record ({CLEAR_PROBLEMS})",
         )
     packages, whole = _read(order)
-    # Looked up once per shipping method, not once per package: an order's packages mostly share one.
-    methods: dict[tuple[str, str], tuple[str, str] | None] = {}
     requests = []
     for shipment in packages:
         if shipment.delivered or not shipment.numbers:
             continue
-        method = (shipment.carrier.lower(), shipment.shipping_class.lower())
-        if method not in methods:
-            methods[method] = cart_codes(cart, shipment.carrier, shipment.shipping_class)
-        codes = methods[method]
+        codes = shipment.codes
         if codes is None:
             raise CartError(
                 ErrorKind.PERMANENT,
