@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count
 
 from ordermanager.carts.models import Cart, ImportProblem
+from ordermanager.prepared import Prepared
 
 # Keys that may carry credentials; an order has none of ours, but a hostile or mixed-up answer might.
 _SECRET_WORDS = ("token", "secret", "password", "authorization", "apikey", "api_key")
@@ -43,11 +44,19 @@ def fingerprint(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# Read once per page of an import: prepared, as the ORM built and compiled it anew each time.
+_WAITING = Prepared(
+    lambda cart_id: ImportProblem.objects.filter(cart_id=cart_id).values_list(
+        "channel_order_id", "fingerprint", "retry_requested"
+    ),
+    int,
+)
+
+
 def waiting(cart: Cart) -> dict[str, str]:
     """The cart's problems by order ID, with the fingerprint under which they are not worth trying again
     (empty when the operator asked for a retry)."""
-    rows = ImportProblem.objects.filter(cart=cart).values_list("channel_order_id", "fingerprint", "retry_requested")
-    return {key: "" if retry else print_ for key, print_, retry in rows}
+    return {key: "" if retry else print_ for key, print_, retry in _WAITING.rows(cart.pk)}
 
 
 def counts_by_cart() -> dict[str, int]:
