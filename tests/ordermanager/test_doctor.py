@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
+from django.utils import timezone
 
 from ordermanager import cli
 from ordermanager.carts import actions as carts
@@ -284,7 +285,8 @@ def test_the_chain_ends_once_everything_was_sent(shipped: Order, ca_cart: Cart, 
     drive(ca_cart)
     (record,) = stack_actions.claim(ca_cart.pk, "doc", f"cart:{ca_cart.pk}", 10, 60)
     package = shipped.shipments.get()
-    stack_actions.mark_sent(record, "doc", "", ACTOR, last=stack_actions.Delivered(package.pk, "shipped", "F1"))
+    delivered = stack_actions.Delivered(package.pk, "shipped", "F1")
+    stack_actions.record_sent([stack_actions.Sent(record, "", timezone.now(), delivered)], "doc", ACTOR)
     text = doctor(shipped, "--no-test-settings")
     assert "BROKEN" not in text
     record.refresh_from_db()
@@ -397,7 +399,8 @@ def test_json_of_a_chain_that_reached_the_cart_exits_0(shipped: Order, ca_cart: 
     drive(ca_cart)
     (record,) = stack_actions.claim(ca_cart.pk, "doc", f"cart:{ca_cart.pk}", 10, 60)
     package = shipped.shipments.get()
-    stack_actions.mark_sent(record, "doc", "", ACTOR, last=stack_actions.Delivered(package.pk, "shipped", "F1"))
+    delivered = stack_actions.Delivered(package.pk, "shipped", "F1")
+    stack_actions.record_sent([stack_actions.Sent(record, "", timezone.now(), delivered)], "doc", ACTOR)
     code, data = doctor_json("--order", str(shipped.pk))
     assert code == 0
     assert data["ok"] is True

@@ -14,7 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DurationField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    F,
+    Field,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -22,8 +36,7 @@ from django.utils import timezone
 from ordermanager.carts.connectors.base import CartError, ErrorKind
 from ordermanager.carts.models import Cart
 from ordermanager.errors import InputError
-from ordermanager.inserts import insert
-from ordermanager.orders import events
+from ordermanager.orders import deferred, events
 from ordermanager.orders.models import Order, Shipment
 from ordermanager.prepared import Prepared, PreparedUpdate
 from ordermanager.stack import metrics
@@ -271,69 +284,92 @@ class Delivered:
     fulfillment_id: str = ""
 
 
-# The two writes of every delivery, prepared (the ORM would build and compile them anew for each record).
-_PACKAGE_AT_CART = PreparedUpdate(
-    lambda pk, at, fulfillment: (
-        Shipment.objects.filter(pk=pk, delivered_to_cart_at__isnull=True),
-        {"delivered_to_cart_at": at, "cart_fulfillment_id": fulfillment},
-    ),
-    int,
-    dt.datetime,
-    str,
-)
-_SENT = PreparedUpdate(
-    lambda pk, holder, at, seconds: (
-        StackRecord.objects.filter(pk=pk, state=State.IN_FLIGHT, claimed_by=holder),
-        {
+@dataclass(frozen=True)
+class Sent:
+    """A record the cart took, as its sender hands it over to be recorded: `at` is when the cart answered, and
+    `last` its last package (remembered with it, in one commit)."""
+
+    record: StackRecord
+    message: str
+    at: dt.datetime
+    last: Delivered | None = None
+
+
+def _case(values: dict[int, Any], output_field: Field) -> Case:
+    """Each row's own value, by its id: one UPDATE writes a batch of rows that each take their own."""
+    return Case(*(When(pk=pk, then=Value(value)) for pk, value in values.items()), output_field=output_field)
+
+
+# The two writes of every delivery, for a batch of `count` rows at once and prepared (the ORM would build and
+# compile them anew for each batch). Each returns the ids it changed.
+@functools.lru_cache(maxsize=128)
+def _packages_at_cart(count: int) -> PreparedUpdate:
+    def build(*values: Any) -> tuple[QuerySet, dict[str, Any]]:
+        ids, at, fulfillment = values[0::3], values[1::3], values[2::3]
+        return Shipment.objects.filter(pk__in=ids, delivered_to_cart_at__isnull=True), {
+            "delivered_to_cart_at": _case(dict(zip(ids, at, strict=True)), DateTimeField()),
+            "cart_fulfillment_id": _case(dict(zip(ids, fulfillment, strict=True)), CharField()),
+        }
+
+    return PreparedUpdate(build, *(int, dt.datetime, str) * count)
+
+
+@functools.lru_cache(maxsize=128)
+def _sent(count: int) -> PreparedUpdate:
+    def build(holder: str, now: dt.datetime, *values: Any) -> tuple[QuerySet, dict[str, Any]]:
+        ids, at, seconds = values[0::3], values[1::3], values[2::3]
+        return StackRecord.objects.filter(pk__in=ids, state=State.IN_FLIGHT, claimed_by=holder), {
             "state": State.SENT,
-            "sent_at": at,
+            "sent_at": _case(dict(zip(ids, at, strict=True)), DateTimeField()),
             "claimed_by": "",
             "claimed_until": None,
             "last_error": "",
             "fix_hint": "",
-            "delivery_seconds": seconds,
-            "updated_at": at,
-        },
-    ),
-    int,
-    str,
-    dt.datetime,
-    float,
-)
+            "delivery_seconds": _case(dict(zip(ids, seconds, strict=True)), FloatField()),
+            "updated_at": now,
+        }
+
+    return PreparedUpdate(build, str, dt.datetime, *(int, dt.datetime, float) * count)
 
 
-def _remember(record: StackRecord, package: Delivered, actor: str) -> None:
-    updated = _PACKAGE_AT_CART.run(package.shipment_id, timezone.now(), package.fulfillment_id[:64])
-    if updated and record.order is not None:
-        # Written with a prepared INSERT, not save(): this runs for every package delivered.
-        insert(
+def _remember(packages: list[tuple[StackRecord, Delivered, dt.datetime]], actor: str) -> None:
+    """The cart has these packages: mark them, and tell each order's timeline of those not marked before."""
+    packages = list({package.shipment_id: (r, package, at) for r, package, at in packages}.values())  # each once
+    values = [v for _, package, at in packages for v in (package.shipment_id, at, package.fulfillment_id[:64])]
+    marked = set(_packages_at_cart(len(packages)).returning(*values))
+    for record, package, _ in packages:
+        if package.shipment_id in marked and record.order is not None:
             events.package_delivered(
-                record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor, save=False
+                record.order, record, package.shipment_id, package.message, package.fulfillment_id, actor
             )
-        )
 
 
 def package_delivered(record: StackRecord, package: Delivered, actor: str) -> None:
     """The cart has this package: remember it at once, so no later attempt sends it again."""
-    with transaction.atomic():
-        _remember(record, package, actor)
+    with transaction.atomic(), deferred.written_at_end():
+        _remember([(record, package, timezone.now())], actor)
 
 
-def mark_sent(record: StackRecord, holder: str, message: str, actor: str, *, last: Delivered | None = None) -> None:
-    """The record is delivered. `last` is its last package, remembered in the same transaction (one commit
-    on the hot path instead of two); it is remembered even if the record's claim moved on, since it shipped."""
+def record_sent(outcomes: list[Sent], holder: str, actor: str) -> set[int]:
+    """These records are delivered: one transaction records them all (a controller's recorder hands over what
+    its senders delivered meanwhile, so a busy stack commits once for several records). Their last packages are
+    remembered even if a record's claim moved on, since they shipped. Returns the ids recorded as sent."""
     now = timezone.now()
-    with transaction.atomic():
-        if last is not None:
-            _remember(record, last, actor)
-        seconds = (now - record.created_at).total_seconds()
-        sent = _SENT.run(record.pk, holder, now, seconds)
-        if not sent:
-            log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
-            return
-        metrics.sent(record, seconds)
-        if record.order_id is not None and message:
-            events.stack_record_sent(record.order, record, message, actor)
+    with transaction.atomic(), deferred.written_at_end():
+        last = [(o.record, o.last, o.at) for o in outcomes if o.last is not None]
+        if last:
+            _remember(last, actor)
+        seconds = {o.record.pk: (o.at - o.record.created_at).total_seconds() for o in outcomes}
+        values = [v for o in outcomes for v in (o.record.pk, o.at, seconds[o.record.pk])]
+        sent = set(_sent(len(outcomes)).returning(holder, now, *values))
+        metrics.sent([(o.record, seconds[o.record.pk]) for o in outcomes if o.record.pk in sent])
+        for outcome in outcomes:
+            record = outcome.record
+            if record.pk not in sent:
+                log.warning("stack record %s: its claim moved on before %s recorded the outcome", record.pk, holder)
+            elif record.order_id is not None and outcome.message:
+                events.stack_record_sent(record.order, record, outcome.message, actor)
+    return sent
 
 
 def mark_failed(

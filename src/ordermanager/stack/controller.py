@@ -1,7 +1,8 @@
 """The stack controller: a long-running worker that empties the stack.
 
 The main thread claims records and hands them to each cart account's senders (at most
-`CartConcurrentRequests` calls in flight, paced by the account's token bucket). Each cart account is
+`CartConcurrentRequests` calls in flight, paced by the account's token bucket); what the senders delivered, the
+recorder writes a batch at a time (`stack.recorder`). Each cart account is
 driven by one controller at a time, through a lease; a heartbeat thread renews the leases, and the
 claims of the records being sent, until the senders have stopped. When a controller stops, its leases
 and claims run out, and another controller takes the accounts over. On SQLite only one controller runs.
@@ -28,6 +29,7 @@ from ordermanager.stack import actions, failures, leases, retention
 from ordermanager.stack.delivery import deliver
 from ordermanager.stack.leases import EMAIL_LANE, lane_name
 from ordermanager.stack.models import OPEN_STATES, StackRecord, State
+from ordermanager.stack.recorder import Recorder
 from ordermanager.stack.senders import Senders
 
 log = logging.getLogger("ordermanager.stack")
@@ -70,6 +72,7 @@ class Lane:
     holder: str
     settings: Settings
     wake: threading.Event
+    recorder: Recorder
     cart: Cart | None = None
     gate: AccountGate | None = None
     connector: Connector | None = None
@@ -136,7 +139,7 @@ class Lane:
             actions.mark_failed(record, self.holder, self.unavailable, actor)
             return
         try:
-            sent = deliver(record, self.connector, self.holder, self.settings.retry_base_seconds)
+            sent = deliver(record, self.connector, self.holder, self.settings.retry_base_seconds, self.recorder.add)
         except Exception as error:  # a bug or a database failure must not kill the sender
             failures.handle(
                 error,
@@ -196,6 +199,7 @@ class StackController:
         self.stop = threading.Event()
         self.wake = threading.Event()
         self._heartbeat_stop = threading.Event()
+        self.recorder: Recorder | None = None  # started with the controller
         self._last_refresh = 0.0
         # Not at start-up: a controller starting is busy taking leases and recovering claims.
         self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
@@ -210,6 +214,7 @@ class StackController:
     def run(self) -> None:
         self._claim_sqlite_slot()
         self._install_signals()
+        self.recorder = Recorder(self.holder)
         heartbeat = threading.Thread(target=self._heartbeat, name="stack-heartbeat", daemon=True)
         heartbeat.start()
         log.info("stack controller %s started", self.holder)
@@ -255,9 +260,12 @@ class StackController:
             )
 
     def _shutdown(self, heartbeat: threading.Thread) -> None:
-        # Senders finish their calls first; the heartbeat keeps the leases and claims alive meanwhile.
+        # Senders finish their calls first, and what they delivered is recorded; the heartbeat keeps the leases
+        # and claims alive meanwhile.
         for lane in self._snapshot():
             lane.close()
+        if self.recorder is not None:
+            self.recorder.stop()
         self._heartbeat_stop.set()
         heartbeat.join()
         for lane in self._snapshot():
@@ -285,13 +293,20 @@ class StackController:
                     for lane in self._snapshot():
                         if not leases.renew(lane.name, self.holder, ttl):
                             log.warning("lease %s taken over by another controller", lane.name)
-                        if lane.senders is not None:
-                            actions.renew_claims(lane.senders.in_flight, self.holder, ttl)
+                    self._renew_claims(ttl)
                 except DatabaseError:
                     log.exception("heartbeat failed; retrying")
                     connections.close_all()
         finally:
             connections.close_all()
+
+    def _renew_claims(self, ttl: float) -> None:
+        """Records being sent, queued for a sender, or delivered and waiting for the recorder keep their claims."""
+        for lane in self._snapshot():
+            if lane.senders is not None:
+                actions.renew_claims(lane.senders.in_flight, self.holder, ttl)
+        if self.recorder is not None and (delivered := self.recorder.pending):
+            actions.renew_claims(delivered, self.holder, ttl)
 
     # --- lanes ------------------------------------------------------------------------------
 
@@ -366,7 +381,8 @@ class StackController:
 
     def _add(self, cart_id: int | None) -> None:
         with self._lanes_lock:
-            self.lanes[cart_id] = Lane(cart_id, self.holder, self.settings, self.wake)
+            assert self.recorder is not None
+            self.lanes[cart_id] = Lane(cart_id, self.holder, self.settings, self.wake, self.recorder)
 
     def _driving(self) -> int:
         return sum(1 for c, lane in self.lanes.items() if c is not None and not lane.handing_back)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from ordermanager.carts.connectors.base import CartError, ErrorKind, Outcome, QuantityUpdate
 from ordermanager.inventory.models import Product
@@ -31,12 +34,17 @@ class ClaimLost(Exception):
 
 
 def deliver(
-    record: StackRecord, connector: Connector | None, holder: str, retry_base: float = actions.BACKOFF_BASE_SECONDS
+    record: StackRecord,
+    connector: Connector | None,
+    holder: str,
+    retry_base: float = actions.BACKOFF_BASE_SECONDS,
+    recorder: Callable[[actions.Sent], None] | None = None,
 ) -> bool | None:
     """Deliver one claimed record and write the outcome; a cart error never escapes.
 
-    Returns True when the cart took it, False when it will be retried, None otherwise (a problem record,
-    or a claim that moved on).
+    What the cart took is recorded at once, or handed to `recorder` (the controller's, which records several
+    deliveries in one transaction). Returns True when the cart took it, False when it will be retried, None
+    otherwise (a problem record, or a claim that moved on).
     """
     actor = f"stack:{holder}"
 
@@ -59,7 +67,11 @@ def deliver(
     except CartError as error:
         state = actions.mark_failed(record, holder, error, actor, retry_base)
         return False if state == actions.State.RETRY else None
-    actions.mark_sent(record, holder, message, actor, last=last)
+    outcome = actions.Sent(record, message, timezone.now(), last)
+    if recorder is None:
+        actions.record_sent([outcome], holder, actor)
+    else:
+        recorder(outcome)
     return True
 
 
