@@ -15,6 +15,7 @@ bound, so that a partial index whose WHERE names them can serve it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -131,11 +132,13 @@ class PreparedUpdate(Prepared):
         with cursor:
             return cursor.rowcount
 
+    @functools.cached_property
+    def _pk_column(self) -> str:
+        return self._build(*self._stand_ins())[0].model._meta.pk.column
+
     def returning(self, *values: Any, using: str = "default") -> list[Any]:
         """The primary keys of the rows updated (UPDATE … RETURNING: PostgreSQL, and SQLite ≥ 3.35, as the
         product needs already): a batch learns which of its rows the UPDATE took without reading them first."""
-        if not hasattr(self, "_pk_column"):
-            self._pk_column = self._build(*self._stand_ins())[0].model._meta.pk.column
         cursor, _ = self._execute(values, using, f" RETURNING {connections[using].ops.quote_name(self._pk_column)}")
         with cursor:
             return [row[0] for row in cursor.fetchall()]

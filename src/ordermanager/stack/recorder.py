@@ -21,6 +21,7 @@ import time
 from django.db import DatabaseError, connections
 
 from ordermanager.stack import actions, failures
+from ordermanager.stack.senders import next_work
 
 log = logging.getLogger("ordermanager.stack")
 
@@ -28,8 +29,6 @@ log = logging.getLogger("ordermanager.stack")
 # account that gathers three or four records a batch; the cart has them already, only our record of it waits.
 LINGER_SECONDS = 0.1
 MOST_PER_BATCH = 100
-# Idle this long, the recorder lets its database connection go, as a sender does.
-IDLE_SECONDS = 30.0
 
 
 class Recorder:
@@ -60,14 +59,7 @@ class Recorder:
 
     def _loop(self) -> None:
         try:
-            while True:
-                try:
-                    first = self._queue.get(timeout=IDLE_SECONDS)
-                except queue.Empty:
-                    connections.close_all()
-                    continue
-                if first is None:
-                    return
+            while (first := next_work(self._queue)) is not None:
                 batch, stopping = self._gather(first)
                 self._write(batch)
                 if stopping:

@@ -5,13 +5,25 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connections
 
 from ordermanager.stack.models import StackRecord
 
-# A sender idle this long lets its database connection go, so quiet carts hold no connections.
+# A sender (or the recorder) idle this long lets its database connection go, so quiet carts hold no connections.
 IDLE_SECONDS = 30.0
+
+T = TypeVar("T")
+
+
+def next_work(work: queue.SimpleQueue[T]) -> T:
+    """The next item of a worker thread's queue; idle IDLE_SECONDS meanwhile, the thread lets its connection go."""
+    while True:
+        try:
+            return work.get(timeout=IDLE_SECONDS)
+        except queue.Empty:
+            connections.close_all()
 
 
 class Senders:
@@ -50,16 +62,9 @@ class Senders:
             self._working.add(record.pk)
         self._queue.put(record)
 
-    def _next(self) -> StackRecord | None:
-        while True:
-            try:
-                return self._queue.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                connections.close_all()
-
     def _loop(self) -> None:
         try:
-            while (record := self._next()) is not None:
+            while (record := next_work(self._queue)) is not None:
                 try:
                     self._work(record)
                 finally:

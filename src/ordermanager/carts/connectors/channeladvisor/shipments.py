@@ -26,13 +26,6 @@ class _Package:
     lines: list[tuple[int, int, ShipmentLine]] = field(default_factory=list)  # (line id, order item, line)
 
 
-def _rows_of_order(model: type[Shipment | OrderItem], order_by: tuple[str, str], *columns: str) -> Prepared:
-    """A prepared read of `columns` of the order's rows of `model`."""
-    return Prepared(
-        lambda order_id: model.objects.filter(order_id=order_id).order_by(*order_by).values_list(*columns), int
-    )
-
-
 def _packages(order_id: int, cart_id: int) -> QuerySet:
     """The order's packages, a row per tracking number, each with the cart's codes for its shipping method
     (read with it: one round trip, not one more per method)."""
@@ -55,26 +48,31 @@ def _packages(order_id: int, cart_id: int) -> QuerySet:
 
 
 _PACKAGES = Prepared(_packages, int, int)
-_ITEMS = _rows_of_order(
-    OrderItem,
-    ("id", "shipment_lines__id"),
-    "id",
-    "quantity",
-    "quantity_cancelled",
-    "channel_item_id",
-    "sku",
-    "shipment_lines__id",
-    "shipment_lines__shipment_id",
-    "shipment_lines__quantity",
+_ITEMS = Prepared(
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .order_by("id", "shipment_lines__id")
+        .values_list(
+            "id",
+            "quantity",
+            "quantity_cancelled",
+            "channel_item_id",
+            "sku",
+            "shipment_lines__id",
+            "shipment_lines__shipment_id",
+            "shipment_lines__quantity",
+        )
+    ),
+    int,
 )
 
 
 def _read(order: Order) -> tuple[list[_Package], bool]:
     """The order's packages with their tracking and lines, and whether one package carries the whole order.
 
-    Two prepared reads (packages with their tracking numbers; items with their package lines) instead of a
-    model and a prefetch per relation: this runs once per delivered record, where building the ORM's
-    queries and objects cost more CPU than the database did.
+    Two prepared reads (packages with their tracking numbers and carrier codes; items with their package lines)
+    instead of a model and a prefetch per relation: this runs once per delivered record, where building the
+    ORM's queries and objects cost more CPU than the database did.
     """
     packages: dict[int, _Package] = {}
     for pk, carrier, shipping_class, shipped_at, delivered_at, number, processed, *codes in _PACKAGES.rows(
